@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Mamori needs to build, run and test.
+# Idempotent: packages already present are skipped, so repeated runs cost one dpkg query.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config clang llvm lld clang-format clang-tidy libclang-rt-14-dev
+  # BPF
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  # D-Bus service
+  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev dbus polkitd pkexec
+  # engines
+  libseccomp-dev
+  # tests
+  libgtest-dev libgmock-dev libxml2-dev libxml2-utils util-linux iproute2
+  # gui
+  qt6-base-dev qt6-base-dev-tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq || echo "install-deps: apt-get update failed; trying the cached lists" >&2
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

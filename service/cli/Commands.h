@@ -1,0 +1,45 @@
+// mamorictl's verbs. Each takes the parsed options and its remaining arguments, prints its
+// result, and returns the exit status; failures throw CliError or sdbus::Error, which main()
+// turns into one line on stderr.
+#pragma once
+
+#include <sdbus-c++/IConnection.h>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mamori::cli {
+
+enum ExitStatus {
+    kExitOk = 0,
+    kExitFailure = 1,
+    kExitUsage = 2,
+    kExitNotRunning = 3,
+    kExitNotAuthorized = 4,
+};
+
+class CliError : public std::runtime_error {
+public:
+    CliError(ExitStatus status, const std::string& message)
+        : std::runtime_error(message)
+        , status_(status)
+    {
+    }
+    ExitStatus status() const { return status_; }
+
+private:
+    ExitStatus status_;
+};
+
+struct Options {
+    bool json = false;
+};
+
+using Arguments = std::vector<std::string>;
+
+int commandStatus(sdbus::IConnection& bus, const Options& options, const Arguments& args);
+int commandFeatures(sdbus::IConnection& bus, const Options& options, const Arguments& args);
+int commandEngine(sdbus::IConnection& bus, const Options& options, const Arguments& args);
+int commandReload(sdbus::IConnection& bus, const Options& options, const Arguments& args);
+
+} // namespace mamori::cli

@@ -1,0 +1,118 @@
+// mamorictl: the command-line client of mamorid. See `mamorictl --help`.
+#include "cli/Commands.h"
+#include "common/Errors.h"
+#include "common/Names.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <sdbus-c++/sdbus-c++.h>
+#include <string_view>
+
+namespace {
+
+using namespace mamori::cli;
+
+constexpr const char* kUsage =
+    "Usage: mamorictl [--json] COMMAND [ARGS...]\n"
+    "\n"
+    "Talks to mamorid, Mamori's privacy and device-protection service, on the system bus.\n"
+    "\n"
+    "Commands:\n"
+    "  status                          whether mamorid runs, its engines, unreadable state\n"
+    "  features                        what this kernel allows (eBPF, seccomp, patches)\n"
+    "  engine enable|disable NAME      switch the dns, sandbox or devices engine (asks polkit)\n"
+    "  reload                          re-read /etc/mamori/mamori.conf (asks polkit)\n"
+    "\n"
+    "Options:\n"
+    "  --json      machine-readable output\n"
+    "  --help      this text\n"
+    "  --version   the version of mamorictl\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 bad usage, 3 mamorid not running, 4 not authorized.\n";
+
+using Command = std::function<int(sdbus::IConnection&, const Options&, const Arguments&)>;
+
+const std::map<std::string_view, Command>& commands()
+{
+    static const std::map<std::string_view, Command> table{{"status", commandStatus},
+                                                           {"features", commandFeatures},
+                                                           {"engine", commandEngine},
+                                                           {"reload", commandReload}};
+    return table;
+}
+
+int fail(ExitStatus status, const std::string& message)
+{
+    std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
+    return status;
+}
+
+int reportDbusError(const sdbus::Error& e)
+{
+    const std::string& name = e.getName();
+    if (name == mamori::names::error::kServiceUnknown ||
+        name == mamori::names::error::kNameHasNoOwner) {
+        return fail(kExitNotRunning, "mamorid is not running (nobody owns " +
+                                         std::string(mamori::names::kBusName) +
+                                         " on the system bus)");
+    }
+    const auto code = mamori::errorCodeFromDbusName(name);
+    if (code == mamori::ErrorCode::AccessDenied) {
+        return fail(kExitNotAuthorized, "not authorized: " + e.getMessage());
+    }
+    if (code == mamori::ErrorCode::InvalidArgs) {
+        return fail(kExitUsage, "invalid argument: " + e.getMessage());
+    }
+    if (e.getMessage().empty()) {
+        return fail(kExitFailure, name);
+    }
+    return fail(kExitFailure, e.getMessage());
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    Options options;
+    Arguments rest;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if (rest.empty() && (arg == "--help" || arg == "-h")) {
+            std::fputs(kUsage, stdout);
+            return kExitOk;
+        }
+        if (rest.empty() && arg == "--version") {
+            std::puts("mamorictl " MAMORI_VERSION);
+            return kExitOk;
+        }
+        if (arg == "--json") {
+            options.json = true;
+            continue;
+        }
+        if (rest.empty() && arg.starts_with("-")) {
+            return fail(kExitUsage, "unknown option '" + std::string(arg) +
+                                        "'; try 'mamorictl --help'");
+        }
+        rest.emplace_back(arg);
+    }
+    if (rest.empty()) {
+        return fail(kExitUsage, "no command given; try 'mamorictl --help'");
+    }
+    const auto command = commands().find(rest.front());
+    if (command == commands().end()) {
+        return fail(kExitUsage, "unknown command '" + rest.front() + "'; try 'mamorictl --help'");
+    }
+    rest.erase(rest.begin());
+    try {
+        auto bus = sdbus::createSystemBusConnection();
+        return command->second(*bus, options, rest);
+    } catch (const CliError& e) {
+        return fail(e.status(), e.what());
+    } catch (const sdbus::Error& e) {
+        return reportDbusError(e);
+    } catch (const std::exception& e) {
+        return fail(kExitFailure, e.what());
+    }
+}

@@ -1,0 +1,35 @@
+#include "core/AuthorizationTable.h"
+
+#include "common/Names.h"
+
+#include <algorithm>
+#include <array>
+
+namespace mamori {
+namespace {
+
+using namespace names;
+
+// Adding a method to dbus/*.xml means adding its line here; tests/unit checks that every method
+// of every interface file is listed.
+constexpr std::array kTable = {
+    MethodAction{iface::kManager, "SetEngineEnabled", action::kManage},
+    MethodAction{iface::kManager, "Reload", action::kManage},
+};
+
+} // namespace
+
+std::span<const MethodAction> authorizationTable() { return kTable; }
+
+std::optional<std::string_view> actionFor(std::string_view interface, std::string_view method)
+{
+    const auto it = std::find_if(kTable.begin(), kTable.end(), [&](const MethodAction& entry) {
+        return entry.interface == interface && entry.method == method;
+    });
+    if (it == kTable.end()) {
+        return std::nullopt;
+    }
+    return it->action;
+}
+
+} // namespace mamori

@@ -1,0 +1,203 @@
+#include "core/Daemon.h"
+
+#include "common/Errors.h"
+#include "common/Log.h"
+#include "common/Names.h"
+#include "core/Authorizer.h"
+#include "core/Config.h"
+#include "core/EngineRequirements.h"
+#include "core/EngineSettings.h"
+#include "core/EventLoop.h"
+#include "core/ManagerObject.h"
+#include "core/StateStore.h"
+#include "kernel/FeatureProbe.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-daemon.h>
+
+namespace mamori {
+namespace {
+
+std::filesystem::path firstOfEnv(const char* variable, const std::filesystem::path& fallback)
+{
+    const char* value = std::getenv(variable);
+    if (value == nullptr || *value == '\0') {
+        return fallback;
+    }
+    // systemd joins several directories with ':'; the first is ours.
+    const std::string_view list(value);
+    return std::filesystem::path(std::string(list.substr(0, list.find(':'))));
+}
+
+void logFeatures(const kernel::FeatureReport& report)
+{
+    std::string available;
+    for (const auto& [name, result] : report.features) {
+        if (result.available) {
+            available += (available.empty() ? "" : ", ") + name;
+        } else {
+            log::info("kernel feature " + name + " unavailable: " + result.detail);
+        }
+    }
+    log::info("kernel features available: " + (available.empty() ? "none" : available));
+}
+
+void warnAboutEngines(const EngineSettings& engines, const kernel::FeatureReport& report)
+{
+    for (const Engine engine : kAllEngines) {
+        if (!engines.enabled(engine)) {
+            continue;
+        }
+        if (const auto missing = missingRequirement(engine, report)) {
+            log::warning("engine is switched on but cannot run here: " + *missing);
+        }
+    }
+}
+
+// Everything that lives while the daemon is on the bus, in construction order.
+class Service {
+public:
+    Service(const DaemonPaths& paths, Config config, sdbus::IConnection& connection)
+        : paths_(paths)
+        , config_(std::move(config))
+        , features_(kernel::FeatureProbe{}.run())
+        , store_(paths.stateDirectory)
+        , engines_(store_)
+        , authorizer_(connection, config_.polkitTimeout)
+    {
+        logFeatures(features_);
+        engines_.load(config_);
+        warnAboutEngines(engines_, features_);
+        manager_.emplace(connection, ManagerObject::Context{authorizer_, engines_, store_,
+                                                            features_, [this] { reload(); }});
+    }
+
+    void reload()
+    {
+        auto loaded = loadConfig(paths_.configFile); // throws BadConfig, keeping the old one
+        for (const auto& warning : loaded.warnings) {
+            log::warning(warning);
+        }
+        config_ = std::move(loaded.config);
+        log::setThreshold(config_.logLevel);
+        authorizer_.setTimeout(config_.polkitTimeout);
+        engines_.load(config_);
+        warnAboutEngines(engines_, features_);
+        log::notice("configuration and state reloaded");
+    }
+
+    void announceStateChanged() { manager_->announceStateChanged(); }
+
+private:
+    const DaemonPaths& paths_;
+    Config config_;
+    kernel::FeatureReport features_;
+    StateStore store_;
+    EngineSettings engines_;
+    Authorizer authorizer_;
+    std::optional<ManagerObject> manager_;
+};
+
+bool nameIsTaken(sdbus::IConnection& connection)
+{
+    auto bus = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bool owned = false;
+    bus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(std::string(names::kBusName))
+        .storeResultsTo(owned);
+    return owned;
+}
+
+std::unique_ptr<sdbus::IConnection> connectToSystemBus()
+{
+    try {
+        return sdbus::createSystemBusConnection();
+    } catch (const sdbus::Error& e) {
+        const char* address = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        log::error("cannot connect to the system bus" +
+                   (address != nullptr ? " at " + std::string(address) : std::string()) + ": " +
+                   e.getMessage());
+        return nullptr;
+    }
+}
+
+void startWatchdog(EventLoop& loop)
+{
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) {
+        return;
+    }
+    loop.every(std::chrono::microseconds(usec / 2), [] { sd_notify(0, "WATCHDOG=1"); });
+}
+
+} // namespace
+
+DaemonPaths DaemonPaths::fromEnvironment()
+{
+    return {firstOfEnv("CONFIGURATION_DIRECTORY", MAMORI_CONFIG_DIR) / "mamori.conf",
+            firstOfEnv("STATE_DIRECTORY", MAMORI_STATE_DIR)};
+}
+
+int runDaemon(const DaemonPaths& paths)
+{
+    LoadedConfig loaded;
+    try {
+        loaded = loadConfig(paths.configFile);
+    } catch (const MamoriError& e) {
+        log::error(std::string("refusing to start with a broken configuration: ") + e.what());
+        return EXIT_FAILURE;
+    }
+    log::setThreshold(loaded.config.logLevel);
+    for (const auto& warning : loaded.warnings) {
+        log::warning(warning);
+    }
+
+    auto connection = connectToSystemBus();
+    if (!connection) {
+        return EXIT_FAILURE;
+    }
+    if (nameIsTaken(*connection)) {
+        log::error("another mamorid already owns " + std::string(names::kBusName) +
+                   " on this bus; not starting a second one");
+        return EXIT_FAILURE;
+    }
+
+    Service service(paths, std::move(loaded.config), *connection);
+    EventLoop loop(*connection);
+    loop.onSignal(SIGTERM, [&] { loop.quit(); });
+    loop.onSignal(SIGINT, [&] { loop.quit(); });
+    loop.onSignal(SIGHUP, [&] {
+        try {
+            service.reload();
+            service.announceStateChanged();
+        } catch (const std::exception& e) {
+            log::error(std::string("reload refused, keeping the running configuration: ") +
+                       e.what());
+        }
+    });
+    startWatchdog(loop);
+
+    try {
+        connection->requestName(std::string(names::kBusName));
+    } catch (const sdbus::Error& e) {
+        log::error("cannot own " + std::string(names::kBusName) + ": " + e.getMessage() +
+                   " (is another mamorid running, or is the bus policy " +
+                   "org.mamori.Mamori1.conf not installed?)");
+        return EXIT_FAILURE;
+    }
+    log::notice("mamorid " MAMORI_VERSION " ready on the system bus as " +
+                std::string(names::kBusName));
+    sd_notify(0, "READY=1\nSTATUS=Serving org.mamori.Mamori1");
+
+    loop.run();
+
+    sd_notify(0, "STOPPING=1");
+    log::notice("shutting down");
+    connection->releaseName(std::string(names::kBusName));
+    return EXIT_SUCCESS;
+}
+
+} // namespace mamori
