@@ -4,8 +4,7 @@
 
 namespace mamori::gui {
 
-void registerDbusTypes()
-{
+void registerDbusTypes() {
     qDBusRegisterMetaType<FeatureState>();
     qDBusRegisterMetaType<MamoriFeatureMap>();
     qDBusRegisterMetaType<MamoriEngineMap>();
@@ -13,16 +12,14 @@ void registerDbusTypes()
 
 } // namespace mamori::gui
 
-QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::FeatureState& state)
-{
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::FeatureState& state) {
     argument.beginStructure();
     argument << state.available << state.detail;
     argument.endStructure();
     return argument;
 }
 
-const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::FeatureState& state)
-{
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::FeatureState& state) {
     argument.beginStructure();
     argument >> state.available >> state.detail;
     argument.endStructure();

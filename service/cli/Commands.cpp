@@ -12,15 +12,13 @@ namespace {
 
 using FeatureMap = std::map<std::string, sdbus::Struct<bool, std::string>>;
 
-void expectArgumentCount(const Arguments& args, size_t count, const char* usage)
-{
+void expectArgumentCount(const Arguments& args, size_t count, const char* usage) {
     if (args.size() != count) {
         throw CliError(kExitUsage, std::string("usage: mamorictl ") + usage);
     }
 }
 
-void writeFeaturesJson(JsonWriter& json, const FeatureMap& features)
-{
+void writeFeaturesJson(JsonWriter& json, const FeatureMap& features) {
     json.beginObject();
     for (const auto& [name, result] : features) {
         json.key(name).beginObject();
@@ -31,8 +29,7 @@ void writeFeaturesJson(JsonWriter& json, const FeatureMap& features)
     json.endObject();
 }
 
-void writeEnginesJson(JsonWriter& json, const std::map<std::string, bool>& engines)
-{
+void writeEnginesJson(JsonWriter& json, const std::map<std::string, bool>& engines) {
     json.beginObject();
     for (const auto& [name, on] : engines) {
         json.key(name).value(on);
@@ -42,10 +39,22 @@ void writeEnginesJson(JsonWriter& json, const std::map<std::string, bool>& engin
 
 } // namespace
 
-int commandStatus(sdbus::IConnection& bus, const Options& options, const Arguments& args)
-{
+sdbus::IConnection& Bus::connection() {
+    if (connection_) {
+        return *connection_;
+    }
+    try {
+        connection_ = sdbus::createSystemBusConnection();
+    } catch (const sdbus::Error& e) {
+        throw CliError(kExitNotRunning, "cannot connect to the system bus (" + e.getMessage() +
+                                            "); is dbus running?");
+    }
+    return *connection_;
+}
+
+int commandStatus(Bus& bus, const Options& options, const Arguments& args) {
     expectArgumentCount(args, 0, "status");
-    ManagerClient manager(bus);
+    ManagerClient manager(bus.connection());
     const auto version = manager.Version();
     const auto daemonVersion = manager.DaemonVersion();
     const auto engines = manager.Engines();
@@ -92,10 +101,9 @@ int commandStatus(sdbus::IConnection& bus, const Options& options, const Argumen
     return kExitOk;
 }
 
-int commandFeatures(sdbus::IConnection& bus, const Options& options, const Arguments& args)
-{
+int commandFeatures(Bus& bus, const Options& options, const Arguments& args) {
     expectArgumentCount(args, 0, "features");
-    ManagerClient manager(bus);
+    ManagerClient manager(bus.connection());
     const auto features = manager.Features();
     const auto cgroupRoot = manager.CgroupRoot();
     if (options.json) {
@@ -116,17 +124,16 @@ int commandFeatures(sdbus::IConnection& bus, const Options& options, const Argum
     return kExitOk;
 }
 
-int commandEngine(sdbus::IConnection& bus, const Options& options, const Arguments& args)
-{
+int commandEngine(Bus& bus, const Options& options, const Arguments& args) {
     constexpr const char* kUsage = "engine enable|disable dns|sandbox|devices";
     expectArgumentCount(args, 2, kUsage);
     const std::string& verb = args[0];
     if (verb != "enable" && verb != "disable") {
-        throw CliError(kExitUsage, "unknown engine action '" + verb + "'; usage: mamorictl " +
-                                       kUsage);
+        throw CliError(kExitUsage,
+                       "unknown engine action '" + verb + "'; usage: mamorictl " + kUsage);
     }
     const bool enable = verb == "enable";
-    ManagerClient manager(bus);
+    ManagerClient manager(bus.connection());
     manager.SetEngineEnabled(args[1], enable);
     if (options.json) {
         JsonWriter json;
@@ -138,10 +145,9 @@ int commandEngine(sdbus::IConnection& bus, const Options& options, const Argumen
     return kExitOk;
 }
 
-int commandReload(sdbus::IConnection& bus, const Options& /*options*/, const Arguments& args)
-{
+int commandReload(Bus& bus, const Options& /*options*/, const Arguments& args) {
     expectArgumentCount(args, 0, "reload");
-    ManagerClient manager(bus);
+    ManagerClient manager(bus.connection());
     manager.Reload();
     return kExitOk;
 }

@@ -3,6 +3,7 @@
 // turns into one line on stderr.
 #pragma once
 
+#include <memory>
 #include <sdbus-c++/IConnection.h>
 #include <stdexcept>
 #include <string>
@@ -22,9 +23,7 @@ class CliError : public std::runtime_error {
 public:
     CliError(ExitStatus status, const std::string& message)
         : std::runtime_error(message)
-        , status_(status)
-    {
-    }
+        , status_(status) {}
     ExitStatus status() const { return status_; }
 
 private:
@@ -35,11 +34,20 @@ struct Options {
     bool json = false;
 };
 
+// The system bus, connected on first use so that usage errors never depend on a bus.
+class Bus {
+public:
+    sdbus::IConnection& connection();
+
+private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+};
+
 using Arguments = std::vector<std::string>;
 
-int commandStatus(sdbus::IConnection& bus, const Options& options, const Arguments& args);
-int commandFeatures(sdbus::IConnection& bus, const Options& options, const Arguments& args);
-int commandEngine(sdbus::IConnection& bus, const Options& options, const Arguments& args);
-int commandReload(sdbus::IConnection& bus, const Options& options, const Arguments& args);
+int commandStatus(Bus& bus, const Options& options, const Arguments& args);
+int commandFeatures(Bus& bus, const Options& options, const Arguments& args);
+int commandEngine(Bus& bus, const Options& options, const Arguments& args);
+int commandReload(Bus& bus, const Options& options, const Arguments& args);
 
 } // namespace mamori::cli

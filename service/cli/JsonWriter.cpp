@@ -4,8 +4,7 @@
 
 namespace mamori::cli {
 
-void JsonWriter::separate()
-{
+void JsonWriter::separate() {
     if (afterKey_) {
         afterKey_ = false;
         return;
@@ -18,8 +17,7 @@ void JsonWriter::separate()
     }
 }
 
-void JsonWriter::appendString(std::string_view text)
-{
+void JsonWriter::appendString(std::string_view text) {
     out_ += '"';
     for (const char c : text) {
         switch (c) {
@@ -48,38 +46,33 @@ void JsonWriter::appendString(std::string_view text)
     out_ += '"';
 }
 
-JsonWriter& JsonWriter::beginObject()
-{
+JsonWriter& JsonWriter::beginObject() {
     separate();
     out_ += '{';
     needComma_.push_back(false);
     return *this;
 }
 
-JsonWriter& JsonWriter::endObject()
-{
+JsonWriter& JsonWriter::endObject() {
     out_ += '}';
     needComma_.pop_back();
     return *this;
 }
 
-JsonWriter& JsonWriter::beginArray()
-{
+JsonWriter& JsonWriter::beginArray() {
     separate();
     out_ += '[';
     needComma_.push_back(false);
     return *this;
 }
 
-JsonWriter& JsonWriter::endArray()
-{
+JsonWriter& JsonWriter::endArray() {
     out_ += ']';
     needComma_.pop_back();
     return *this;
 }
 
-JsonWriter& JsonWriter::key(std::string_view name)
-{
+JsonWriter& JsonWriter::key(std::string_view name) {
     separate();
     appendString(name);
     out_ += ':';
@@ -87,22 +80,19 @@ JsonWriter& JsonWriter::key(std::string_view name)
     return *this;
 }
 
-JsonWriter& JsonWriter::value(std::string_view text)
-{
+JsonWriter& JsonWriter::value(std::string_view text) {
     separate();
     appendString(text);
     return *this;
 }
 
-JsonWriter& JsonWriter::value(bool flag)
-{
+JsonWriter& JsonWriter::value(bool flag) {
     separate();
     out_ += flag ? "true" : "false";
     return *this;
 }
 
-JsonWriter& JsonWriter::value(unsigned long number)
-{
+JsonWriter& JsonWriter::value(unsigned long number) {
     separate();
     out_ += std::to_string(number);
     return *this;

@@ -32,10 +32,9 @@ constexpr const char* kUsage =
     "\n"
     "Exit status: 0 success, 1 failure, 2 bad usage, 3 mamorid not running, 4 not authorized.\n";
 
-using Command = std::function<int(sdbus::IConnection&, const Options&, const Arguments&)>;
+using Command = std::function<int(Bus&, const Options&, const Arguments&)>;
 
-const std::map<std::string_view, Command>& commands()
-{
+const std::map<std::string_view, Command>& commands() {
     static const std::map<std::string_view, Command> table{{"status", commandStatus},
                                                            {"features", commandFeatures},
                                                            {"engine", commandEngine},
@@ -43,14 +42,12 @@ const std::map<std::string_view, Command>& commands()
     return table;
 }
 
-int fail(ExitStatus status, const std::string& message)
-{
+int fail(ExitStatus status, const std::string& message) {
     std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
     return status;
 }
 
-int reportDbusError(const sdbus::Error& e)
-{
+int reportDbusError(const sdbus::Error& e) {
     const std::string& name = e.getName();
     if (name == mamori::names::error::kServiceUnknown ||
         name == mamori::names::error::kNameHasNoOwner) {
@@ -73,8 +70,7 @@ int reportDbusError(const sdbus::Error& e)
 
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     Options options;
     Arguments rest;
     for (int i = 1; i < argc; ++i) {
@@ -92,8 +88,8 @@ int main(int argc, char** argv)
             continue;
         }
         if (rest.empty() && arg.starts_with("-")) {
-            return fail(kExitUsage, "unknown option '" + std::string(arg) +
-                                        "'; try 'mamorictl --help'");
+            return fail(kExitUsage,
+                        "unknown option '" + std::string(arg) + "'; try 'mamorictl --help'");
         }
         rest.emplace_back(arg);
     }
@@ -106,8 +102,8 @@ int main(int argc, char** argv)
     }
     rest.erase(rest.begin());
     try {
-        auto bus = sdbus::createSystemBusConnection();
-        return command->second(*bus, options, rest);
+        Bus bus;
+        return command->second(bus, options, rest);
     } catch (const CliError& e) {
         return fail(e.status(), e.what());
     } catch (const sdbus::Error& e) {

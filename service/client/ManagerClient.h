@@ -14,8 +14,7 @@ namespace mamori {
 class ManagerClient final : public sdbus::ProxyInterfaces<org::mamori::Mamori1::Manager_proxy> {
 public:
     explicit ManagerClient(sdbus::IConnection& connection)
-        : ProxyInterfaces(connection, std::string(names::kBusName), std::string(names::kRootPath))
-    {
+        : ProxyInterfaces(connection, std::string(names::kBusName), std::string(names::kRootPath)) {
         registerProxy();
     }
     ~ManagerClient() { unregisterProxy(); }

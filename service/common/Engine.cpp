@@ -2,8 +2,7 @@
 
 namespace mamori {
 
-std::string_view engineName(Engine engine)
-{
+std::string_view engineName(Engine engine) {
     switch (engine) {
     case Engine::Dns:
         return "dns";
@@ -15,8 +14,7 @@ std::string_view engineName(Engine engine)
     return "unknown";
 }
 
-std::optional<Engine> engineFromName(std::string_view name)
-{
+std::optional<Engine> engineFromName(std::string_view name) {
     for (const Engine engine : kAllEngines) {
         if (engineName(engine) == name) {
             return engine;

@@ -23,8 +23,7 @@ constexpr std::array kErrorTable = {
 
 } // namespace
 
-std::string_view dbusErrorName(ErrorCode code)
-{
+std::string_view dbusErrorName(ErrorCode code) {
     for (const auto& entry : kErrorTable) {
         if (entry.code == code) {
             return entry.dbusName;
@@ -33,8 +32,7 @@ std::string_view dbusErrorName(ErrorCode code)
     return dbusErrorName(ErrorCode::Failed);
 }
 
-std::optional<ErrorCode> errorCodeFromDbusName(std::string_view name)
-{
+std::optional<ErrorCode> errorCodeFromDbusName(std::string_view name) {
     for (const auto& entry : kErrorTable) {
         if (entry.dbusName == name) {
             return entry.code;

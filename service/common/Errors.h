@@ -23,9 +23,7 @@ class MamoriError : public std::runtime_error {
 public:
     MamoriError(ErrorCode code, const std::string& message)
         : std::runtime_error(message)
-        , code_(code)
-    {
-    }
+        , code_(code) {}
     ErrorCode code() const { return code_; }
 
 private:

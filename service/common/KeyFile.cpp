@@ -8,8 +8,7 @@
 namespace mamori {
 namespace {
 
-std::string_view trim(std::string_view s)
-{
+std::string_view trim(std::string_view s) {
     const auto first = s.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) {
         return {};
@@ -18,19 +17,16 @@ std::string_view trim(std::string_view s)
     return s.substr(first, last - first + 1);
 }
 
-bool isKeyChar(char c)
-{
+bool isKeyChar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.' ||
            c == '@' || c == '/';
 }
 
-bool isValidKey(std::string_view key)
-{
+bool isValidKey(std::string_view key) {
     return !key.empty() && std::all_of(key.begin(), key.end(), isKeyChar);
 }
 
-bool isValidGroupName(std::string_view name)
-{
+bool isValidGroupName(std::string_view name) {
     return !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
         return c == '[' || c == ']' || std::iscntrl(static_cast<unsigned char>(c)) != 0;
     });
@@ -41,24 +37,19 @@ bool isValidGroupName(std::string_view name)
 KeyFileError::KeyFileError(std::string source, int line, const std::string& message)
     : std::runtime_error(source + ":" + std::to_string(line) + ": " + message)
     , source_(std::move(source))
-    , line_(line)
-{
-}
+    , line_(line) {}
 
-const KeyFileEntry* KeyFileGroup::find(std::string_view key) const
-{
+const KeyFileEntry* KeyFileGroup::find(std::string_view key) const {
     const auto it = std::find_if(entries.begin(), entries.end(),
                                  [&](const KeyFileEntry& e) { return e.key == key; });
     return it == entries.end() ? nullptr : &*it;
 }
 
-void KeyFile::fail(int line, const std::string& message) const
-{
+void KeyFile::fail(int line, const std::string& message) const {
     throw KeyFileError(source_, line, message);
 }
 
-KeyFile KeyFile::parse(std::string_view text, std::string source)
-{
+KeyFile KeyFile::parse(std::string_view text, std::string source) {
     KeyFile file(std::move(source));
     int lineNo = 0;
     while (!text.empty()) {
@@ -108,8 +99,7 @@ KeyFile KeyFile::parse(std::string_view text, std::string source)
     return file;
 }
 
-std::optional<KeyFile> KeyFile::load(const std::filesystem::path& path)
-{
+std::optional<KeyFile> KeyFile::load(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         std::error_code ec;
@@ -123,15 +113,13 @@ std::optional<KeyFile> KeyFile::load(const std::filesystem::path& path)
     return parse(text.str(), path.string());
 }
 
-const KeyFileGroup* KeyFile::group(std::string_view name) const
-{
+const KeyFileGroup* KeyFile::group(std::string_view name) const {
     const auto it = std::find_if(groups_.begin(), groups_.end(),
                                  [&](const KeyFileGroup& g) { return g.name == name; });
     return it == groups_.end() ? nullptr : &*it;
 }
 
-std::optional<std::string> KeyFile::value(std::string_view group, std::string_view key) const
-{
+std::optional<std::string> KeyFile::value(std::string_view group, std::string_view key) const {
     const KeyFileGroup* g = this->group(group);
     const KeyFileEntry* e = g == nullptr ? nullptr : g->find(key);
     if (e == nullptr) {
@@ -140,8 +128,7 @@ std::optional<std::string> KeyFile::value(std::string_view group, std::string_vi
     return e->value;
 }
 
-void KeyFile::set(std::string_view group, std::string_view key, std::string_view value)
-{
+void KeyFile::set(std::string_view group, std::string_view key, std::string_view value) {
     auto g = std::find_if(groups_.begin(), groups_.end(),
                           [&](const KeyFileGroup& candidate) { return candidate.name == group; });
     if (g == groups_.end()) {
@@ -157,8 +144,7 @@ void KeyFile::set(std::string_view group, std::string_view key, std::string_view
     g->entries.push_back({std::string(key), std::string(value), 0});
 }
 
-std::string KeyFile::serialize() const
-{
+std::string KeyFile::serialize() const {
     std::string out;
     for (const auto& g : groups_) {
         if (!out.empty()) {
@@ -172,8 +158,7 @@ std::string KeyFile::serialize() const
     return out;
 }
 
-std::optional<bool> parseBool(std::string_view text)
-{
+std::optional<bool> parseBool(std::string_view text) {
     if (text == "true" || text == "yes" || text == "1") {
         return true;
     }
@@ -183,8 +168,7 @@ std::optional<bool> parseBool(std::string_view text)
     return std::nullopt;
 }
 
-bool KeyFile::boolValue(const KeyFileEntry& entry) const
-{
+bool KeyFile::boolValue(const KeyFileEntry& entry) const {
     const auto parsed = parseBool(entry.value);
     if (!parsed) {
         fail(entry.line, entry.key + ": expected true or false, got '" + entry.value + "'");
@@ -192,8 +176,7 @@ bool KeyFile::boolValue(const KeyFileEntry& entry) const
     return *parsed;
 }
 
-unsigned long KeyFile::unsignedValue(const KeyFileEntry& entry, unsigned long max) const
-{
+unsigned long KeyFile::unsignedValue(const KeyFileEntry& entry, unsigned long max) const {
     unsigned long value = 0;
     const char* begin = entry.value.data();
     const char* end = begin + entry.value.size();

@@ -40,7 +40,8 @@ struct KeyFileGroup {
 class KeyFile {
 public:
     KeyFile() = default;
-    explicit KeyFile(std::string source) : source_(std::move(source)) {}
+    explicit KeyFile(std::string source)
+        : source_(std::move(source)) {}
 
     // Throws KeyFileError naming source:line on syntax errors, duplicate groups or keys.
     static KeyFile parse(std::string_view text, std::string source);

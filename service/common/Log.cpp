@@ -14,8 +14,7 @@ std::string gProgram = "mamori";
 
 // systemd sets JOURNAL_STREAM=<dev>:<inode> for the stream it connected; only when stderr is that
 // very stream do the prefixes help rather than clutter.
-bool stderrIsJournal()
-{
+bool stderrIsJournal() {
     const char* stream = std::getenv("JOURNAL_STREAM");
     if (stream == nullptr) {
         return false;
@@ -24,13 +23,11 @@ bool stderrIsJournal()
     if (fstat(STDERR_FILENO, &st) != 0) {
         return false;
     }
-    const std::string expected =
-        std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    const std::string expected = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
     return expected == stream;
 }
 
-const char* levelWord(Level level)
-{
+const char* levelWord(Level level) {
     switch (level) {
     case Level::Error:
         return "error";
@@ -48,11 +45,14 @@ const char* levelWord(Level level)
 
 } // namespace
 
-void setThreshold(Level level) { gThreshold = level; }
-void setProgramName(std::string_view name) { gProgram = name; }
+void setThreshold(Level level) {
+    gThreshold = level;
+}
+void setProgramName(std::string_view name) {
+    gProgram = name;
+}
 
-void write(Level level, std::string_view message)
-{
+void write(Level level, std::string_view message) {
     if (static_cast<int>(level) > static_cast<int>(gThreshold)) {
         return;
     }

@@ -53,7 +53,7 @@ inline constexpr std::string_view kProgTestRun = "bpf_prog_test_run";
 inline constexpr std::string_view kSeccompUserNotif = "seccomp_user_notif";
 inline constexpr std::string_view kSeccompEbpf = "seccomp_ebpf";
 inline constexpr std::string_view kLbm = "lbm";
-inline constexpr std::array kAll = {kXdp,    kCgroupSockAddr,   kUprobe,      kTpBtf, kBpfLsm,
+inline constexpr std::array kAll = {kXdp,         kCgroupSockAddr,   kUprobe,      kTpBtf, kBpfLsm,
                                     kProgTestRun, kSeccompUserNotif, kSeccompEbpf, kLbm};
 } // namespace feature
 

@@ -1,42 +1,24 @@
 #include "core/AtomicFile.h"
 
+#include "common/UniqueFd.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
 #include <string>
-#include <system_error>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 #include <utility>
 
 namespace mamori {
 namespace {
 
-class ScopedFd {
-public:
-    explicit ScopedFd(int fd) : fd_(fd) {}
-    ScopedFd(const ScopedFd&) = delete;
-    ScopedFd& operator=(const ScopedFd&) = delete;
-    ~ScopedFd()
-    {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
-
-[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path)
-{
+[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
     throw std::system_error(errno, std::generic_category(), what + " " + path.string());
 }
 
-void writeAll(int fd, std::string_view content, const std::filesystem::path& path)
-{
+void writeAll(int fd, std::string_view content, const std::filesystem::path& path) {
     while (!content.empty()) {
         const ssize_t n = ::write(fd, content.data(), content.size());
         if (n < 0 && errno == EINTR) {
@@ -52,11 +34,10 @@ void writeAll(int fd, std::string_view content, const std::filesystem::path& pat
 } // namespace
 
 void writeFileAtomically(const std::filesystem::path& path, std::string_view content,
-                         std::filesystem::perms mode)
-{
+                         std::filesystem::perms mode) {
     const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
     std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-    ScopedFd fd(::mkostemp(temp.data(), O_CLOEXEC));
+    UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
     if (fd.get() < 0) {
         fail("cannot create a temporary file for", path);
     }
@@ -79,7 +60,7 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view con
         throw;
     }
     // The rename is durable only once the directory entry is on disk.
-    ScopedFd dirFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dirFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dirFd.get() < 0 || ::fsync(dirFd.get()) != 0) {
         fail("cannot flush directory", dir);
     }

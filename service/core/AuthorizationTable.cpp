@@ -19,10 +19,11 @@ constexpr std::array kTable = {
 
 } // namespace
 
-std::span<const MethodAction> authorizationTable() { return kTable; }
+std::span<const MethodAction> authorizationTable() {
+    return kTable;
+}
 
-std::optional<std::string_view> actionFor(std::string_view interface, std::string_view method)
-{
+std::optional<std::string_view> actionFor(std::string_view interface, std::string_view method) {
     const auto it = std::find_if(kTable.begin(), kTable.end(), [&](const MethodAction& entry) {
         return entry.interface == interface && entry.method == method;
     });

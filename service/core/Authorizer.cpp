@@ -16,29 +16,26 @@ constexpr uint32_t kAllowUserInteraction = 1;
 using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
 using AuthorizationResult = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
 
-MamoriError denied(const std::string& why) { return MamoriError(ErrorCode::AccessDenied, why); }
+MamoriError denied(const std::string& why) {
+    return MamoriError(ErrorCode::AccessDenied, why);
+}
 
-std::string describe(const MethodCall& call)
-{
+std::string describe(const MethodCall& call) {
     return call.interface + "." + call.method + " from " + call.sender;
 }
 
 } // namespace
 
-MethodCall MethodCall::current(const sdbus::IObject& object)
-{
+MethodCall MethodCall::current(const sdbus::IObject& object) {
     const sdbus::Message* message = object.getCurrentlyProcessedMessage();
     return {message->getSender(), message->getInterfaceName(), message->getMemberName()};
 }
 
 Authorizer::Authorizer(sdbus::IConnection& connection, std::chrono::seconds timeout)
     : polkit_(sdbus::createProxy(connection, kPolkitName, kPolkitPath))
-    , timeout_(timeout)
-{
-}
+    , timeout_(timeout) {}
 
-void Authorizer::check(const MethodCall& call, Verdict verdict)
-{
+void Authorizer::check(const MethodCall& call, Verdict verdict) {
     const auto action = actionFor(call.interface, call.method);
     if (!action) {
         log::warning("denied " + describe(call) + ": method has no polkit action");

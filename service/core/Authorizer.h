@@ -37,8 +37,8 @@ public:
     // The shape of every authorized method: authorize the current call, then run `work` with the
     // method's Result. Errors thrown by `work` become error replies.
     template <typename... Results, typename Work>
-    void authorizeThen(const sdbus::IObject& object, sdbus::Result<Results...>&& result, Work work)
-    {
+    void authorizeThen(const sdbus::IObject& object, sdbus::Result<Results...>&& result,
+                       Work work) {
         auto reply = std::make_shared<sdbus::Result<Results...>>(std::move(result));
         check(MethodCall::current(object),
               [reply, work = std::move(work)](std::optional<MamoriError> denial) {

@@ -10,8 +10,7 @@ namespace {
 
 constexpr unsigned long kMaxPolkitTimeoutSec = 3600;
 
-std::optional<log::Level> levelFromName(std::string_view name)
-{
+std::optional<log::Level> levelFromName(std::string_view name) {
     static const std::map<std::string_view, log::Level> levels{{"error", log::Level::Error},
                                                                {"warning", log::Level::Warning},
                                                                {"notice", log::Level::Notice},
@@ -21,19 +20,18 @@ std::optional<log::Level> levelFromName(std::string_view name)
     return it == levels.end() ? std::nullopt : std::optional(it->second);
 }
 
-std::string unknown(const KeyFile& file, int line, const std::string& what)
-{
+std::string unknown(const KeyFile& file, int line, const std::string& what) {
     return file.source() + ":" + std::to_string(line) + ": unknown " + what + ", ignored";
 }
 
-void readDaemonGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfig& out)
-{
+void readDaemonGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfig& out) {
     for (const auto& entry : group.entries) {
         if (entry.key == "LogLevel") {
             const auto level = levelFromName(entry.value);
             if (!level) {
                 file.fail(entry.line, "LogLevel: expected error, warning, notice, info or debug, "
-                                      "got '" + entry.value + "'");
+                                      "got '" +
+                                          entry.value + "'");
             }
             out.config.logLevel = *level;
         } else if (entry.key == "PolkitTimeoutSec") {
@@ -43,13 +41,13 @@ void readDaemonGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfi
             }
             out.config.polkitTimeout = std::chrono::seconds(seconds);
         } else {
-            out.warnings.push_back(unknown(file, entry.line, "key '" + entry.key + "' in [Daemon]"));
+            out.warnings.push_back(
+                unknown(file, entry.line, "key '" + entry.key + "' in [Daemon]"));
         }
     }
 }
 
-void readEnginesGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfig& out)
-{
+void readEnginesGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfig& out) {
     for (const auto& entry : group.entries) {
         const auto engine = engineFromName(entry.key);
         if (!engine) {
@@ -62,8 +60,7 @@ void readEnginesGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConf
 
 } // namespace
 
-LoadedConfig loadConfig(const std::filesystem::path& path)
-{
+LoadedConfig loadConfig(const std::filesystem::path& path) {
     LoadedConfig out;
     try {
         const auto file = KeyFile::load(path);

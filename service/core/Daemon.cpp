@@ -20,8 +20,7 @@
 namespace mamori {
 namespace {
 
-std::filesystem::path firstOfEnv(const char* variable, const std::filesystem::path& fallback)
-{
+std::filesystem::path firstOfEnv(const char* variable, const std::filesystem::path& fallback) {
     const char* value = std::getenv(variable);
     if (value == nullptr || *value == '\0') {
         return fallback;
@@ -31,8 +30,7 @@ std::filesystem::path firstOfEnv(const char* variable, const std::filesystem::pa
     return std::filesystem::path(std::string(list.substr(0, list.find(':'))));
 }
 
-void logFeatures(const kernel::FeatureReport& report)
-{
+void logFeatures(const kernel::FeatureReport& report) {
     std::string available;
     for (const auto& [name, result] : report.features) {
         if (result.available) {
@@ -44,8 +42,7 @@ void logFeatures(const kernel::FeatureReport& report)
     log::info("kernel features available: " + (available.empty() ? "none" : available));
 }
 
-void warnAboutEngines(const EngineSettings& engines, const kernel::FeatureReport& report)
-{
+void warnAboutEngines(const EngineSettings& engines, const kernel::FeatureReport& report) {
     for (const Engine engine : kAllEngines) {
         if (!engines.enabled(engine)) {
             continue;
@@ -65,8 +62,7 @@ public:
         , features_(kernel::FeatureProbe{}.run())
         , store_(paths.stateDirectory)
         , engines_(store_)
-        , authorizer_(connection, config_.polkitTimeout)
-    {
+        , authorizer_(connection, config_.polkitTimeout) {
         logFeatures(features_);
         engines_.load(config_);
         warnAboutEngines(engines_, features_);
@@ -74,8 +70,7 @@ public:
                                                             features_, [this] { reload(); }});
     }
 
-    void reload()
-    {
+    void reload() {
         auto loaded = loadConfig(paths_.configFile); // throws BadConfig, keeping the old one
         for (const auto& warning : loaded.warnings) {
             log::warning(warning);
@@ -100,8 +95,7 @@ private:
     std::optional<ManagerObject> manager_;
 };
 
-bool nameIsTaken(sdbus::IConnection& connection)
-{
+bool nameIsTaken(sdbus::IConnection& connection) {
     auto bus = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     bool owned = false;
     bus->callMethod("NameHasOwner")
@@ -111,8 +105,7 @@ bool nameIsTaken(sdbus::IConnection& connection)
     return owned;
 }
 
-std::unique_ptr<sdbus::IConnection> connectToSystemBus()
-{
+std::unique_ptr<sdbus::IConnection> connectToSystemBus() {
     try {
         return sdbus::createSystemBusConnection();
     } catch (const sdbus::Error& e) {
@@ -124,8 +117,7 @@ std::unique_ptr<sdbus::IConnection> connectToSystemBus()
     }
 }
 
-void startWatchdog(EventLoop& loop)
-{
+void startWatchdog(EventLoop& loop) {
     uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) {
         return;
@@ -135,14 +127,12 @@ void startWatchdog(EventLoop& loop)
 
 } // namespace
 
-DaemonPaths DaemonPaths::fromEnvironment()
-{
+DaemonPaths DaemonPaths::fromEnvironment() {
     return {firstOfEnv("CONFIGURATION_DIRECTORY", MAMORI_CONFIG_DIR) / "mamori.conf",
             firstOfEnv("STATE_DIRECTORY", MAMORI_STATE_DIR)};
 }
 
-int runDaemon(const DaemonPaths& paths)
-{
+int runDaemon(const DaemonPaths& paths) {
     LoadedConfig loaded;
     try {
         loaded = loadConfig(paths.configFile);

@@ -6,13 +6,11 @@
 
 namespace mamori {
 
-sdbus::Error toDbusError(const MamoriError& error)
-{
+sdbus::Error toDbusError(const MamoriError& error) {
     return sdbus::Error(std::string(dbusErrorName(error.code())), error.what());
 }
 
-sdbus::Error currentExceptionAsDbusError()
-{
+sdbus::Error currentExceptionAsDbusError() {
     try {
         throw;
     } catch (const MamoriError& e) {

@@ -9,8 +9,7 @@
 namespace mamori {
 namespace {
 
-std::vector<std::string_view> requiredFeatures(Engine engine)
-{
+std::vector<std::string_view> requiredFeatures(Engine engine) {
     using namespace names::feature;
     switch (engine) {
     case Engine::Dns:
@@ -28,12 +27,12 @@ std::vector<std::string_view> requiredFeatures(Engine engine)
 
 } // namespace
 
-std::optional<std::string> missingRequirement(Engine engine, const kernel::FeatureReport& report)
-{
+std::optional<std::string> missingRequirement(Engine engine, const kernel::FeatureReport& report) {
     for (const auto feature : requiredFeatures(engine)) {
         const auto it = report.features.find(feature);
         if (it == report.features.end() || !it->second.available) {
-            const std::string detail = it == report.features.end() ? "not probed" : it->second.detail;
+            const std::string detail =
+                it == report.features.end() ? "not probed" : it->second.detail;
             return std::string(engineName(engine)) + " needs kernel feature " +
                    std::string(feature) + ", which is unavailable: " + detail;
         }

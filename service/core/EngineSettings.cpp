@@ -4,15 +4,14 @@
 
 namespace mamori {
 
-EngineSettings::EngineSettings(StateStore& store) : store_(store)
-{
+EngineSettings::EngineSettings(StateStore& store)
+    : store_(store) {
     for (const Engine engine : kAllEngines) {
         enabled_[engine] = false;
     }
 }
 
-void EngineSettings::load(const Config& config)
-{
+void EngineSettings::load(const Config& config) {
     enabled_ = config.engineDefaults;
     const auto state = store_.load(kStateName);
     if (!state) {
@@ -33,8 +32,7 @@ void EngineSettings::load(const Config& config)
     }
 }
 
-std::map<std::string, bool> EngineSettings::byName() const
-{
+std::map<std::string, bool> EngineSettings::byName() const {
     std::map<std::string, bool> out;
     for (const auto& [engine, on] : enabled_) {
         out.emplace(engineName(engine), on);
@@ -42,8 +40,7 @@ std::map<std::string, bool> EngineSettings::byName() const
     return out;
 }
 
-void EngineSettings::setEnabled(Engine engine, bool enabled)
-{
+void EngineSettings::setEnabled(Engine engine, bool enabled) {
     auto next = enabled_;
     next[engine] = enabled;
     KeyFile file;

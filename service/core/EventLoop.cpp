@@ -12,27 +12,16 @@
 namespace mamori {
 namespace {
 
-[[noreturn]] void fail(const char* what)
-{
+[[noreturn]] void fail(const char* what) {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
 } // namespace
 
-EventLoop::EventLoop(sdbus::IConnection& connection) : connection_(connection) {}
+EventLoop::EventLoop(sdbus::IConnection& connection)
+    : connection_(connection) {}
 
-EventLoop::~EventLoop()
-{
-    if (signalFd_ >= 0) {
-        ::close(signalFd_);
-    }
-    if (timerFd_ >= 0) {
-        ::close(timerFd_);
-    }
-}
-
-void EventLoop::onSignal(int signo, std::function<void()> handler)
-{
+void EventLoop::onSignal(int signo, std::function<void()> handler) {
     signalHandlers_[signo] = std::move(handler);
     sigset_t mask;
     sigemptyset(&mask);
@@ -42,18 +31,20 @@ void EventLoop::onSignal(int signo, std::function<void()> handler)
     if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) {
         fail("sigprocmask");
     }
-    signalFd_ = ::signalfd(signalFd_, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (signalFd_ < 0) {
+    const int fd = ::signalfd(signalFd_.get(), &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0) {
         fail("signalfd");
+    }
+    if (fd != signalFd_.get()) {
+        signalFd_.reset(fd);
     }
 }
 
-void EventLoop::every(std::chrono::microseconds interval, std::function<void()> tick)
-{
+void EventLoop::every(std::chrono::microseconds interval, std::function<void()> tick) {
     tick_ = std::move(tick);
-    if (timerFd_ < 0) {
-        timerFd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        if (timerFd_ < 0) {
+    if (!timerFd_) {
+        timerFd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+        if (!timerFd_) {
             fail("timerfd_create");
         }
     }
@@ -63,13 +54,12 @@ void EventLoop::every(std::chrono::microseconds interval, std::function<void()> 
     spec.it_interval.tv_sec = secs.count();
     spec.it_interval.tv_nsec = nsecs.count();
     spec.it_value = spec.it_interval;
-    if (::timerfd_settime(timerFd_, 0, &spec, nullptr) != 0) {
+    if (::timerfd_settime(timerFd_.get(), 0, &spec, nullptr) != 0) {
         fail("timerfd_settime");
     }
 }
 
-int EventLoop::pollTimeoutMs(const sdbus::IConnection::PollData& data) const
-{
+int EventLoop::pollTimeoutMs(const sdbus::IConnection::PollData& data) const {
     const auto relative = data.getRelativeTimeout();
     if (!relative) {
         return -1;
@@ -78,10 +68,9 @@ int EventLoop::pollTimeoutMs(const sdbus::IConnection::PollData& data) const
     return static_cast<int>((relative->count() + 999) / 1000);
 }
 
-void EventLoop::dispatchSignals()
-{
+void EventLoop::dispatchSignals() {
     signalfd_siginfo info{};
-    while (::read(signalFd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    while (::read(signalFd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         const auto it = signalHandlers_.find(static_cast<int>(info.ssi_signo));
         if (it != signalHandlers_.end()) {
             it->second();
@@ -89,16 +78,14 @@ void EventLoop::dispatchSignals()
     }
 }
 
-void EventLoop::dispatchTimer()
-{
+void EventLoop::dispatchTimer() {
     uint64_t expirations = 0;
-    if (::read(timerFd_, &expirations, sizeof expirations) > 0 && tick_) {
+    if (::read(timerFd_.get(), &expirations, sizeof expirations) > 0 && tick_) {
         tick_();
     }
 }
 
-void EventLoop::run()
-{
+void EventLoop::run() {
     running_ = true;
     while (running_) {
         while (running_ && connection_.processPendingRequest()) {
@@ -107,9 +94,8 @@ void EventLoop::run()
             break;
         }
         const auto data = connection_.getEventLoopPollData();
-        std::array<pollfd, 3> fds{{{data.fd, data.events, 0},
-                                   {signalFd_, POLLIN, 0},
-                                   {timerFd_, POLLIN, 0}}};
+        std::array<pollfd, 3> fds{
+            {{data.fd, data.events, 0}, {signalFd_.get(), POLLIN, 0}, {timerFd_.get(), POLLIN, 0}}};
         const int n = ::poll(fds.data(), fds.size(), pollTimeoutMs(data));
         if (n < 0 && errno != EINTR) {
             fail("poll");

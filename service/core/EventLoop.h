@@ -2,6 +2,8 @@
 // and the systemd watchdog, all on one thread so handlers never need locks.
 #pragma once
 
+#include "common/UniqueFd.h"
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -12,7 +14,6 @@ namespace mamori {
 class EventLoop {
 public:
     explicit EventLoop(sdbus::IConnection& connection);
-    ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
@@ -32,8 +33,8 @@ private:
     sdbus::IConnection& connection_;
     std::map<int, std::function<void()>> signalHandlers_;
     std::function<void()> tick_;
-    int signalFd_ = -1;
-    int timerFd_ = -1;
+    UniqueFd signalFd_;
+    UniqueFd timerFd_;
     bool running_ = false;
 };
 

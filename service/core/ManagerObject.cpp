@@ -9,25 +9,28 @@ namespace mamori {
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, Context context)
     : AdaptorInterfaces(connection, std::string(names::kRootPath))
-    , context_(std::move(context))
-{
+    , context_(std::move(context)) {
     registerAdaptor();
 }
 
-ManagerObject::~ManagerObject() { unregisterAdaptor(); }
+ManagerObject::~ManagerObject() {
+    unregisterAdaptor();
+}
 
-void ManagerObject::announceStateChanged()
-{
+void ManagerObject::announceStateChanged() {
     emitPropertiesChangedSignal(std::string(names::iface::kManager),
                                 {"Engines", "CorruptStateFiles"});
 }
 
-uint32_t ManagerObject::Version() { return names::kApiVersion; }
+uint32_t ManagerObject::Version() {
+    return names::kApiVersion;
+}
 
-std::string ManagerObject::DaemonVersion() { return MAMORI_VERSION; }
+std::string ManagerObject::DaemonVersion() {
+    return MAMORI_VERSION;
+}
 
-std::map<std::string, sdbus::Struct<bool, std::string>> ManagerObject::Features()
-{
+std::map<std::string, sdbus::Struct<bool, std::string>> ManagerObject::Features() {
     std::map<std::string, sdbus::Struct<bool, std::string>> out;
     for (const auto& [name, result] : context_.features.features) {
         out.emplace(name, sdbus::Struct<bool, std::string>{result.available, result.detail});
@@ -35,17 +38,19 @@ std::map<std::string, sdbus::Struct<bool, std::string>> ManagerObject::Features(
     return out;
 }
 
-std::string ManagerObject::CgroupRoot() { return context_.features.cgroupV2Mount; }
+std::string ManagerObject::CgroupRoot() {
+    return context_.features.cgroupV2Mount;
+}
 
-std::map<std::string, bool> ManagerObject::Engines() { return context_.engines.byName(); }
+std::map<std::string, bool> ManagerObject::Engines() {
+    return context_.engines.byName();
+}
 
-std::vector<std::string> ManagerObject::CorruptStateFiles()
-{
+std::vector<std::string> ManagerObject::CorruptStateFiles() {
     return context_.store.corruptFiles();
 }
 
-void ManagerObject::SetEngineEnabled(sdbus::Result<>&& result, std::string engine, bool enabled)
-{
+void ManagerObject::SetEngineEnabled(sdbus::Result<>&& result, std::string engine, bool enabled) {
     context_.authorizer.authorizeThen(
         getObject(), std::move(result), [this, engine, enabled](sdbus::Result<>& reply) {
             const auto id = engineFromName(engine);
@@ -67,8 +72,7 @@ void ManagerObject::SetEngineEnabled(sdbus::Result<>&& result, std::string engin
         });
 }
 
-void ManagerObject::Reload(sdbus::Result<>&& result)
-{
+void ManagerObject::Reload(sdbus::Result<>&& result) {
     context_.authorizer.authorizeThen(getObject(), std::move(result),
                                       [this](sdbus::Result<>& reply) {
                                           context_.reload();

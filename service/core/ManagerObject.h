@@ -12,9 +12,8 @@
 
 namespace mamori {
 
-class ManagerObject final
-    : public sdbus::AdaptorInterfaces<org::mamori::Mamori1::Manager_adaptor,
-                                      sdbus::Properties_adaptor> {
+class ManagerObject final : public sdbus::AdaptorInterfaces<org::mamori::Mamori1::Manager_adaptor,
+                                                            sdbus::Properties_adaptor> {
 public:
     struct Context {
         Authorizer& authorizer;

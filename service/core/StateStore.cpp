@@ -14,8 +14,7 @@ namespace {
 constexpr std::string_view kHeaderGroup = "State";
 constexpr std::string_view kVersionKey = "FormatVersion";
 
-std::string timestamp()
-{
+std::string timestamp() {
     const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
     gmtime_r(&now, &tm);
@@ -26,15 +25,14 @@ std::string timestamp()
 
 } // namespace
 
-StateStore::StateStore(std::filesystem::path directory) : directory_(std::move(directory)) {}
+StateStore::StateStore(std::filesystem::path directory)
+    : directory_(std::move(directory)) {}
 
-std::filesystem::path StateStore::pathOf(std::string_view name) const
-{
+std::filesystem::path StateStore::pathOf(std::string_view name) const {
     return directory_ / (std::string(name) + ".state");
 }
 
-void StateStore::setAside(const std::filesystem::path& path, const std::string& reason)
-{
+void StateStore::setAside(const std::filesystem::path& path, const std::string& reason) {
     std::filesystem::path aside = path;
     aside += ".corrupt-" + timestamp();
     std::error_code ec;
@@ -50,8 +48,7 @@ void StateStore::setAside(const std::filesystem::path& path, const std::string& 
     corruptFiles_.push_back(aside.string());
 }
 
-std::optional<KeyFile> StateStore::load(std::string_view name)
-{
+std::optional<KeyFile> StateStore::load(std::string_view name) {
     const auto path = pathOf(name);
     std::optional<KeyFile> file;
     try {
@@ -81,8 +78,7 @@ std::optional<KeyFile> StateStore::load(std::string_view name)
     return content;
 }
 
-void StateStore::save(std::string_view name, const KeyFile& content)
-{
+void StateStore::save(std::string_view name, const KeyFile& content) {
     KeyFile out;
     out.set(kHeaderGroup, kVersionKey, std::to_string(kFormatVersion));
     for (const auto& group : content.groups()) {
@@ -90,8 +86,8 @@ void StateStore::save(std::string_view name, const KeyFile& content)
             out.set(group.name, entry.key, entry.value);
         }
     }
-    const std::string text = "# Written by mamorid. Change it through mamorictl, not by hand.\n" +
-                             out.serialize();
+    const std::string text =
+        "# Written by mamorid. Change it through mamorictl, not by hand.\n" + out.serialize();
     try {
         std::filesystem::create_directories(directory_);
         writeFileAtomically(pathOf(name), text);

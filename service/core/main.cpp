@@ -25,8 +25,7 @@ constexpr const char* kUsage =
 
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     mamori::log::setProgramName("mamorid");
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg(argv[i]);

@@ -1,7 +1,7 @@
 // Internal: a uniquely named, empty child cgroup that exists only as long as this object.
 #pragma once
 
-#include "kernel/UniqueFd.h"
+#include "common/UniqueFd.h"
 
 #include <string>
 

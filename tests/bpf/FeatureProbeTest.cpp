@@ -3,7 +3,7 @@
 
 #include "RawBpf.h"
 #include "common/Names.h"
-#include "kernel/UniqueFd.h"
+#include "common/UniqueFd.h"
 
 #include <bpf/btf.h>
 #include <filesystem>
@@ -128,11 +128,14 @@ TEST(FeatureProbeTest, PatchOnlyProgramTypesNameThePatch) {
     }
 }
 
-std::set<std::string> childDirectories(const std::string& dir) {
+// Only the probe's own naming pattern, so that tests creating cgroups in parallel cannot make
+// this flaky; the probe creates nothing else.
+std::set<std::string> probeCgroups(const std::string& dir) {
     std::set<std::string> names;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.is_directory()) {
-            names.insert(entry.path().filename());
+        const std::string name = entry.path().filename();
+        if (entry.is_directory() && name.starts_with("mamori-probe-")) {
+            names.insert(name);
         }
     }
     return names;
@@ -144,9 +147,9 @@ TEST(FeatureProbeTest, LeavesNoCgroupBehind) {
     if (mount.empty()) {
         GTEST_SKIP() << "needs a cgroup2 mount";
     }
-    const auto before = childDirectories(mount);
+    const auto before = probeCgroups(mount);
     const auto report = FeatureProbe{}.run();
-    EXPECT_EQ(childDirectories(mount), before);
+    EXPECT_EQ(probeCgroups(mount), before);
 }
 
 bool procMountsHasCgroup2() {

@@ -5,7 +5,7 @@
 #include "kernel/BpfLink.h"
 #include "kernel/BpfSkeleton.h"
 #include "kernel/RingBufferReader.h"
-#include "kernel/UniqueFd.h"
+#include "common/UniqueFd.h"
 
 #include <array>
 #include <bpf/bpf.h>

@@ -18,8 +18,7 @@ using namespace mamori::test;
 
 namespace {
 
-std::string readFile(const std::filesystem::path& path)
-{
+std::string readFile(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
@@ -28,8 +27,7 @@ std::string readFile(const std::filesystem::path& path)
 
 // SetEngineEnabled as `uid` from a child process; returns "ok" or the D-Bus error name and
 // message.
-std::string setEngineAs(uid_t uid, const std::string& engine, bool enabled)
-{
+std::string setEngineAs(uid_t uid, const std::string& engine, bool enabled) {
     return runInChildAs(uid, [&] {
         auto connection = sdbus::createSystemBusConnection();
         ManagerClient manager(*connection);
@@ -42,8 +40,7 @@ std::string setEngineAs(uid_t uid, const std::string& engine, bool enabled)
     });
 }
 
-std::string errorOf(const std::function<void()>& call)
-{
+std::string errorOf(const std::function<void()>& call) {
     try {
         call();
     } catch (const sdbus::Error& e) {
@@ -54,8 +51,7 @@ std::string errorOf(const std::function<void()>& call)
 
 class ManagerApi : public testing::Test {
 protected:
-    static void SetUpTestSuite()
-    {
+    static void SetUpTestSuite() {
         if (!SystemBusHarness::unavailableReason().empty()) {
             return;
         }
@@ -67,8 +63,7 @@ protected:
     }
     static void TearDownTestSuite() { harness_.reset(); }
 
-    void SetUp() override
-    {
+    void SetUp() override {
         const auto reason = SystemBusHarness::unavailableReason();
         if (!reason.empty()) {
             GTEST_SKIP() << reason;
@@ -82,8 +77,7 @@ protected:
         manager_ = std::make_unique<ManagerClient>(*connection_);
     }
 
-    void TearDown() override
-    {
+    void TearDown() override {
         manager_.reset();
         connection_.reset();
         if (harness_) {
@@ -100,8 +94,7 @@ protected:
 std::unique_ptr<SystemBusHarness> ManagerApi::harness_;
 std::string ManagerApi::setUpError_;
 
-TEST_F(ManagerApi, ReadsNeedNoAuthorization)
-{
+TEST_F(ManagerApi, ReadsNeedNoAuthorization) {
     const auto result = harness_->mamorictl({"status", "--json"}, uidOf("nobody"));
     EXPECT_EQ(result.exitCode, 0) << result.err;
     EXPECT_NE(result.out.find("\"api_version\":1"), std::string::npos) << result.out;
@@ -115,18 +108,17 @@ TEST_F(ManagerApi, ReadsNeedNoAuthorization)
     EXPECT_EQ(version, "1 " + std::to_string(names::feature::kAll.size()));
 }
 
-TEST_F(ManagerApi, RootIsAuthorizedAndTheChoiceIsStored)
-{
+TEST_F(ManagerApi, RootIsAuthorizedAndTheChoiceIsStored) {
     manager_->SetEngineEnabled("devices", true);
     EXPECT_TRUE(manager_->Engines().at("devices"));
     EXPECT_NE(readFile(harness_->stateDir() / "engines.state").find("devices=true"),
               std::string::npos);
-    EXPECT_NE(harness_->daemonLogText().find("authorized org.mamori.Mamori1.Manager.SetEngineEnabled"),
-              std::string::npos);
+    EXPECT_NE(
+        harness_->daemonLogText().find("authorized org.mamori.Mamori1.Manager.SetEngineEnabled"),
+        std::string::npos);
 }
 
-TEST_F(ManagerApi, UnprivilegedCallerIsRefusedAndNothingChanges)
-{
+TEST_F(ManagerApi, UnprivilegedCallerIsRefusedAndNothingChanges) {
     const auto reply = setEngineAs(uidOf("nobody"), "devices", true);
     EXPECT_EQ(reply.rfind(std::string(names::error::kAccessDenied), 0), 0U) << reply;
     EXPECT_NE(reply.find("org.mamori.manage"), std::string::npos) << reply;
@@ -139,14 +131,12 @@ TEST_F(ManagerApi, UnprivilegedCallerIsRefusedAndNothingChanges)
     EXPECT_FALSE(manager_->Engines().at("devices"));
 }
 
-TEST_F(ManagerApi, APolkitRuleCanGrantAnUnprivilegedUser)
-{
+TEST_F(ManagerApi, APolkitRuleCanGrantAnUnprivilegedUser) {
     EXPECT_EQ(setEngineAs(uidOf("daemon"), "sandbox", true), "ok");
     EXPECT_TRUE(manager_->Engines().at("sandbox"));
 }
 
-TEST_F(ManagerApi, ServesOthersWhileAnAuthorizationIsPending)
-{
+TEST_F(ManagerApi, ServesOthersWhileAnAuthorizationIsPending) {
     // uid `bin` is authorized only after the rule's 3 s polkit.spawn; meanwhile reads must work.
     std::string slowReply;
     std::thread slow([&] { slowReply = setEngineAs(uidOf("bin"), "devices", true); });
@@ -156,13 +146,13 @@ TEST_F(ManagerApi, ServesOthersWhileAnAuthorizationIsPending)
     const auto elapsed = std::chrono::steady_clock::now() - start;
     slow.join();
     EXPECT_EQ(version, names::kApiVersion);
-    EXPECT_LT(elapsed, std::chrono::seconds(2)) << "a read waited for another caller's polkit check";
+    EXPECT_LT(elapsed, std::chrono::seconds(2))
+        << "a read waited for another caller's polkit check";
     EXPECT_EQ(slowReply, "ok");
     EXPECT_TRUE(manager_->Engines().at("devices"));
 }
 
-TEST_F(ManagerApi, BadArgumentsAreInvalidArgsNamingTheArgument)
-{
+TEST_F(ManagerApi, BadArgumentsAreInvalidArgsNamingTheArgument) {
     const auto reply = errorOf([&] { manager_->SetEngineEnabled("vpn", true); });
     EXPECT_EQ(reply.rfind(std::string(names::error::kInvalidArgs), 0), 0U) << reply;
     EXPECT_NE(reply.find("engine: unknown engine 'vpn'"), std::string::npos) << reply;
@@ -182,8 +172,7 @@ TEST_F(ManagerApi, BadArgumentsAreInvalidArgsNamingTheArgument)
     EXPECT_TRUE(harness_->daemonRunning()) << "a malformed call must not crash mamorid";
 }
 
-TEST_F(ManagerApi, ChoicesSurviveRestartAndSigkill)
-{
+TEST_F(ManagerApi, ChoicesSurviveRestartAndSigkill) {
     manager_->SetEngineEnabled("devices", true);
     manager_.reset();
     EXPECT_EQ(harness_->stopDaemon(SIGTERM), 0) << "SIGTERM must end mamorid cleanly";
@@ -200,8 +189,7 @@ TEST_F(ManagerApi, ChoicesSurviveRestartAndSigkill)
     EXPECT_TRUE(manager_->Engines().at("sandbox"));
 }
 
-TEST_F(ManagerApi, CorruptStateIsKeptAsideAndReported)
-{
+TEST_F(ManagerApi, CorruptStateIsKeptAsideAndReported) {
     manager_.reset();
     harness_->stopDaemon(SIGTERM);
     const std::string garbage = "[State]\nFormatVersion=1\n[Engines\ndns=true\n";
@@ -218,8 +206,7 @@ TEST_F(ManagerApi, CorruptStateIsKeptAsideAndReported)
     EXPECT_NE(harness_->daemonLogText().find("is unusable"), std::string::npos);
 }
 
-TEST_F(ManagerApi, ReloadRefusesABrokenConfigAndKeepsRunning)
-{
+TEST_F(ManagerApi, ReloadRefusesABrokenConfigAndKeepsRunning) {
     std::ofstream(harness_->configDir() / "mamori.conf") << "[Daemon]\nLogLevel=shouty\n";
     const auto reply = errorOf([&] { manager_->Reload(); });
     EXPECT_NE(reply.find("org.mamori.Mamori1.Error.BadConfig"), std::string::npos) << reply;
@@ -231,8 +218,7 @@ TEST_F(ManagerApi, ReloadRefusesABrokenConfigAndKeepsRunning)
     EXPECT_TRUE(manager_->Engines().at("dns")) << "a new default applies where nobody chose";
 }
 
-TEST_F(ManagerApi, RefusesToStartTwiceOnOneBus)
-{
+TEST_F(ManagerApi, RefusesToStartTwiceOnOneBus) {
     auto second = harness_->spawnDaemon();
     EXPECT_EQ(second->wait(10.0), 1);
     EXPECT_NE(harness_->daemonLogText().find("another mamorid already owns org.mamori.Mamori1"),
@@ -240,8 +226,7 @@ TEST_F(ManagerApi, RefusesToStartTwiceOnOneBus)
     EXPECT_TRUE(harness_->daemonRunning());
 }
 
-TEST_F(ManagerApi, IntrospectionEqualsTheInterfaceXml)
-{
+TEST_F(ManagerApi, IntrospectionEqualsTheInterfaceXml) {
     auto proxy = sdbus::createProxy(*connection_, std::string(names::kBusName),
                                     std::string(names::kRootPath));
     std::string xml;
@@ -260,8 +245,7 @@ TEST_F(ManagerApi, IntrospectionEqualsTheInterfaceXml)
     }
 }
 
-TEST_F(ManagerApi, FeaturesMatchAProbeRunHere)
-{
+TEST_F(ManagerApi, FeaturesMatchAProbeRunHere) {
     const auto probed = kernel::FeatureProbe{}.run();
     const auto served = manager_->Features();
     ASSERT_EQ(served.size(), probed.features.size());
@@ -275,8 +259,7 @@ TEST_F(ManagerApi, FeaturesMatchAProbeRunHere)
     EXPECT_NE(cli.out.find("bpf_lsm"), std::string::npos) << cli.out;
 }
 
-TEST_F(ManagerApi, CliSaysWhenTheServiceIsNotRunning)
-{
+TEST_F(ManagerApi, CliSaysWhenTheServiceIsNotRunning) {
     manager_.reset();
     harness_->stopDaemon(SIGTERM);
     const auto cli = harness_->mamorictl({"status"});

@@ -18,8 +18,7 @@ extern char** environ;
 namespace mamori::test {
 namespace {
 
-void dropTo(uid_t uid)
-{
+void dropTo(uid_t uid) {
     const passwd* pw = getpwuid(uid);
     const gid_t gid = pw != nullptr ? pw->pw_gid : uid;
     if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 ||
@@ -28,8 +27,7 @@ void dropTo(uid_t uid)
     }
 }
 
-std::vector<std::string> environmentWith(const std::map<std::string, std::string>& extra)
-{
+std::vector<std::string> environmentWith(const std::map<std::string, std::string>& extra) {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string entry(*e);
@@ -44,8 +42,7 @@ std::vector<std::string> environmentWith(const std::map<std::string, std::string
     return env;
 }
 
-std::vector<char*> pointers(std::vector<std::string>& strings)
-{
+std::vector<char*> pointers(std::vector<std::string>& strings) {
     std::vector<char*> out;
     for (auto& s : strings) {
         out.push_back(s.data());
@@ -54,8 +51,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings)
     return out;
 }
 
-pid_t spawn(const Subprocess::Options& options, int outFd, int errFd)
-{
+pid_t spawn(const Subprocess::Options& options, int outFd, int errFd) {
     auto args = options.argv;
     auto env = environmentWith(options.env);
     auto argv = pointers(args);
@@ -83,8 +79,7 @@ pid_t spawn(const Subprocess::Options& options, int outFd, int errFd)
     _exit(127);
 }
 
-void drain(int fd, std::string& into)
-{
+void drain(int fd, std::string& into) {
     char buf[4096];
     const ssize_t n = read(fd, buf, sizeof buf);
     if (n > 0) {
@@ -94,8 +89,7 @@ void drain(int fd, std::string& into)
 
 } // namespace
 
-Subprocess::Subprocess(const Options& options)
-{
+Subprocess::Subprocess(const Options& options) {
     int errFd = -1;
     if (!options.stderrPath.empty()) {
         errFd = open(options.stderrPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -106,16 +100,14 @@ Subprocess::Subprocess(const Options& options)
     }
 }
 
-Subprocess::~Subprocess()
-{
+Subprocess::~Subprocess() {
     if (!reaped_) {
         signal(SIGKILL);
         wait(5.0);
     }
 }
 
-bool Subprocess::running()
-{
+bool Subprocess::running() {
     if (reaped_) {
         return false;
     }
@@ -126,15 +118,13 @@ bool Subprocess::running()
     return !reaped_;
 }
 
-void Subprocess::signal(int signo)
-{
+void Subprocess::signal(int signo) {
     if (!reaped_) {
         ::kill(pid_, signo);
     }
 }
 
-int Subprocess::wait(double seconds)
-{
+int Subprocess::wait(double seconds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (running() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -150,8 +140,7 @@ int Subprocess::wait(double seconds)
     return -WTERMSIG(status_);
 }
 
-RunResult Subprocess::run(const Options& options, double timeoutSeconds)
-{
+RunResult Subprocess::run(const Options& options, double timeoutSeconds) {
     int outPipe[2];
     int errPipe[2];
     if (pipe2(outPipe, O_CLOEXEC) != 0 || pipe2(errPipe, O_CLOEXEC) != 0) {
@@ -195,8 +184,7 @@ RunResult Subprocess::run(const Options& options, double timeoutSeconds)
     return result;
 }
 
-std::string runInChildAs(uid_t uid, const std::function<std::string()>& body)
-{
+std::string runInChildAs(uid_t uid, const std::function<std::string()>& body) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe2 failed");
@@ -228,8 +216,7 @@ std::string runInChildAs(uid_t uid, const std::function<std::string()>& body)
     return out;
 }
 
-uid_t uidOf(const std::string& user)
-{
+uid_t uidOf(const std::string& user) {
     const passwd* pw = getpwnam(user.c_str());
     if (pw == nullptr) {
         throw std::runtime_error("no user " + user);

@@ -19,38 +19,35 @@ constexpr const char* kPolkitd = "/usr/lib/polkit-1/polkitd";
 constexpr const char* kPolkitActions = "/usr/share/polkit-1/actions";
 constexpr const char* kPolkitRules = "/etc/polkit-1/rules.d";
 
-std::string readFile(const std::filesystem::path& path)
-{
+std::string readFile(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
 }
 
-void replaceAll(std::string& text, const std::string& from, const std::string& to)
-{
+void replaceAll(std::string& text, const std::string& from, const std::string& to) {
     for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
         text.replace(pos, from.size(), to);
     }
 }
 
-std::filesystem::path makeTempDir()
-{
+std::filesystem::path makeTempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "mamori-bus-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("mkdtemp failed");
     }
     // polkitd drops to its own user and the tests call as nobody: all must reach the socket.
-    std::filesystem::permissions(pattern, std::filesystem::perms::owner_all |
-                                              std::filesystem::perms::group_read |
-                                              std::filesystem::perms::group_exec |
-                                              std::filesystem::perms::others_read |
-                                              std::filesystem::perms::others_exec);
+    std::filesystem::permissions(
+        pattern, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                     std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                     std::filesystem::perms::others_exec);
     return pattern;
 }
 
 // The test's rules: see SystemBusHarness.h.
-constexpr const char* kTestRules = R"(// Installed by Mamori's integration tests; removed when they end.
+constexpr const char* kTestRules =
+    R"(// Installed by Mamori's integration tests; removed when they end.
 polkit.addRule(function(action, subject) {
     if (action.id.indexOf("org.mamori.") != 0) {
         return polkit.Result.NOT_HANDLED;
@@ -68,8 +65,7 @@ polkit.addRule(function(action, subject) {
 
 } // namespace
 
-std::string SystemBusHarness::unavailableReason()
-{
+std::string SystemBusHarness::unavailableReason() {
     if (geteuid() != 0) {
         return "needs root: installs a polkit policy and runs polkitd and mamorid";
     }
@@ -84,8 +80,7 @@ std::string SystemBusHarness::unavailableReason()
 SystemBusHarness::SystemBusHarness()
     : dir_(makeTempDir())
     , stateDir_(dir_ / "state")
-    , configDir_(dir_ / "config")
-{
+    , configDir_(dir_ / "config") {
     std::filesystem::create_directories(stateDir_);
     std::filesystem::create_directories(configDir_);
     startBus();
@@ -93,8 +88,7 @@ SystemBusHarness::SystemBusHarness()
     startPolkit();
 }
 
-SystemBusHarness::~SystemBusHarness()
-{
+SystemBusHarness::~SystemBusHarness() {
     daemon_.reset();
     polkit_.reset();
     bus_.reset();
@@ -105,8 +99,7 @@ SystemBusHarness::~SystemBusHarness()
     std::filesystem::remove_all(dir_, ec);
 }
 
-void SystemBusHarness::startBus()
-{
+void SystemBusHarness::startBus() {
     const auto socket = dir_ / "system_bus_socket";
     std::string config = readFile(MAMORI_SOURCE_DIR "/scripts/private-system-bus.conf.in");
     replaceAll(config, "@SOCKET@", socket.string());
@@ -122,15 +115,16 @@ void SystemBusHarness::startBus()
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (!std::filesystem::exists(socket)) {
-        throw std::runtime_error("dbus-daemon did not start: " + readFile(dir_ / "dbus-daemon.log"));
+        throw std::runtime_error("dbus-daemon did not start: " +
+                                 readFile(dir_ / "dbus-daemon.log"));
     }
     // Clients in this process (sdbus-c++) and every child find the bus through this variable.
     setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
 }
 
-void SystemBusHarness::installPolkitFiles()
-{
-    const std::filesystem::path policy = std::filesystem::path(kPolkitActions) / "org.mamori.policy";
+void SystemBusHarness::installPolkitFiles() {
+    const std::filesystem::path policy =
+        std::filesystem::path(kPolkitActions) / "org.mamori.policy";
     if (!std::filesystem::exists(policy)) {
         std::filesystem::copy_file(MAMORI_SOURCE_DIR "/polkit/org.mamori.policy", policy);
         installed_.push_back(policy);
@@ -141,32 +135,31 @@ void SystemBusHarness::installPolkitFiles()
     installed_.push_back(rules);
 }
 
-void SystemBusHarness::startPolkit()
-{
-    polkit_ = std::make_unique<Subprocess>(Subprocess::Options{
-        {kPolkitd, "--no-debug"},
-        {{"DBUS_SYSTEM_BUS_ADDRESS", address_}},
-        {},
-        (dir_ / "polkitd.log").string()});
+void SystemBusHarness::startPolkit() {
+    polkit_ =
+        std::make_unique<Subprocess>(Subprocess::Options{{kPolkitd, "--no-debug"},
+                                                         {{"DBUS_SYSTEM_BUS_ADDRESS", address_}},
+                                                         {},
+                                                         (dir_ / "polkitd.log").string()});
     waitForName("org.freedesktop.PolicyKit1", 15.0);
 }
 
-std::unique_ptr<sdbus::IConnection> SystemBusHarness::connect() const
-{
+std::unique_ptr<sdbus::IConnection> SystemBusHarness::connect() const {
     return sdbus::createSystemBusConnection();
 }
 
-bool SystemBusHarness::nameHasOwner(const std::string& name) const
-{
+bool SystemBusHarness::nameHasOwner(const std::string& name) const {
     auto connection = connect();
     auto bus = sdbus::createProxy(*connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     bool owned = false;
-    bus->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(name).storeResultsTo(owned);
+    bus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(name)
+        .storeResultsTo(owned);
     return owned;
 }
 
-void SystemBusHarness::waitForName(const std::string& name, double seconds) const
-{
+void SystemBusHarness::waitForName(const std::string& name, double seconds) const {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < deadline) {
         if (nameHasOwner(name)) {
@@ -174,32 +167,31 @@ void SystemBusHarness::waitForName(const std::string& name, double seconds) cons
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    throw std::runtime_error(name + " did not appear on the bus within " +
-                             std::to_string(seconds) + " s; polkitd log: " +
-                             readFile(dir_ / "polkitd.log") + "; mamorid log: " + daemonLogText());
+    throw std::runtime_error(name + " did not appear on the bus within " + std::to_string(seconds) +
+                             " s; polkitd log: " + readFile(dir_ / "polkitd.log") +
+                             "; mamorid log: " + daemonLogText());
 }
 
-std::map<std::string, std::string> SystemBusHarness::daemonEnvironment() const
-{
+std::map<std::string, std::string> SystemBusHarness::daemonEnvironment() const {
     return {{"DBUS_SYSTEM_BUS_ADDRESS", address_},
             {"STATE_DIRECTORY", stateDir_.string()},
             {"CONFIGURATION_DIRECTORY", configDir_.string()}};
 }
 
-std::unique_ptr<Subprocess> SystemBusHarness::spawnDaemon()
-{
+std::unique_ptr<Subprocess>
+SystemBusHarness::spawnDaemon(const std::map<std::string, std::string>& extraEnv) {
+    auto env = daemonEnvironment();
+    env.insert(extraEnv.begin(), extraEnv.end());
     return std::make_unique<Subprocess>(
-        Subprocess::Options{{MAMORID_PATH}, daemonEnvironment(), {}, daemonLog().string()});
+        Subprocess::Options{{MAMORID_PATH}, env, {}, daemonLog().string()});
 }
 
-void SystemBusHarness::startDaemon()
-{
+void SystemBusHarness::startDaemon() {
     daemon_ = spawnDaemon();
     waitForName(std::string(names::kBusName), 15.0);
 }
 
-int SystemBusHarness::stopDaemon(int signo)
-{
+int SystemBusHarness::stopDaemon(int signo) {
     if (!daemon_) {
         return -1;
     }
@@ -213,15 +205,23 @@ int SystemBusHarness::stopDaemon(int signo)
     return status;
 }
 
-bool SystemBusHarness::daemonRunning() { return daemon_ && daemon_->running(); }
+bool SystemBusHarness::daemonRunning() {
+    return daemon_ && daemon_->running();
+}
 
-std::string SystemBusHarness::daemonLogText() const { return readFile(daemonLog()); }
+std::string SystemBusHarness::daemonLogText() const {
+    return readFile(daemonLog());
+}
 
 RunResult SystemBusHarness::mamorictl(const std::vector<std::string>& args,
-                                      std::optional<uid_t> uid) const
-{
+                                      std::optional<uid_t> uid) const {
     std::vector<std::string> argv{MAMORICTL_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, uid);
+}
+
+RunResult SystemBusHarness::run(const std::vector<std::string>& argv,
+                                std::optional<uid_t> uid) const {
     return Subprocess::run({argv, {{"DBUS_SYSTEM_BUS_ADDRESS", address_}}, uid, {}});
 }
 

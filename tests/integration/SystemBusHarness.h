@@ -39,7 +39,8 @@ public:
     int stopDaemon(int signo);
     bool daemonRunning();
     // Starts another mamorid without waiting for it to own the name.
-    std::unique_ptr<Subprocess> spawnDaemon();
+    std::unique_ptr<Subprocess>
+    spawnDaemon(const std::map<std::string, std::string>& extraEnv = {});
 
     // A new connection to the private bus as the test's own user (root).
     std::unique_ptr<sdbus::IConnection> connect() const;
@@ -47,6 +48,8 @@ public:
 
     // mamorictl with the given arguments, as `uid` (root when empty).
     RunResult mamorictl(const std::vector<std::string>& args, std::optional<uid_t> uid = {}) const;
+    // Any program, with this bus as the system bus.
+    RunResult run(const std::vector<std::string>& argv, std::optional<uid_t> uid = {}) const;
 
 private:
     void startBus();

@@ -14,8 +14,7 @@ struct XmlDocDeleter {
     void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
 };
 
-std::string attribute(xmlNode* node, const char* name)
-{
+std::string attribute(xmlNode* node, const char* name) {
     xmlChar* value = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
     if (value == nullptr) {
         return {};
@@ -25,14 +24,12 @@ std::string attribute(xmlNode* node, const char* name)
     return out;
 }
 
-bool isElement(xmlNode* node, const char* name)
-{
+bool isElement(xmlNode* node, const char* name) {
     return node->type == XML_ELEMENT_NODE &&
            xmlStrcmp(node->name, reinterpret_cast<const xmlChar*>(name)) == 0;
 }
 
-std::string arguments(xmlNode* member, const char* defaultDirection)
-{
+std::string arguments(xmlNode* member, const char* defaultDirection) {
     std::string out = "(";
     bool first = true;
     for (xmlNode* arg = member->children; arg != nullptr; arg = arg->next) {
@@ -50,8 +47,7 @@ std::string arguments(xmlNode* member, const char* defaultDirection)
     return out + ")";
 }
 
-InterfaceDescription describeInterface(xmlNode* interface)
-{
+InterfaceDescription describeInterface(xmlNode* interface) {
     InterfaceDescription d;
     for (xmlNode* member = interface->children; member != nullptr; member = member->next) {
         if (isElement(member, "method")) {
@@ -68,8 +64,7 @@ InterfaceDescription describeInterface(xmlNode* interface)
 
 } // namespace
 
-ApiDescription parseIntrospection(std::string_view xml)
-{
+ApiDescription parseIntrospection(std::string_view xml) {
     std::unique_ptr<xmlDoc, XmlDocDeleter> doc(
         xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "introspection.xml", nullptr,
                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
@@ -87,8 +82,7 @@ ApiDescription parseIntrospection(std::string_view xml)
     return api;
 }
 
-ApiDescription parseIntrospectionFile(const std::string& path)
-{
+ApiDescription parseIntrospectionFile(const std::string& path) {
     std::ifstream in(path);
     if (!in) {
         throw std::runtime_error("cannot read " + path);
@@ -98,8 +92,7 @@ ApiDescription parseIntrospectionFile(const std::string& path)
     return parseIntrospection(text.str());
 }
 
-std::set<std::string> methodNames(const InterfaceDescription& description)
-{
+std::set<std::string> methodNames(const InterfaceDescription& description) {
     std::set<std::string> names;
     for (const auto& method : description.methods) {
         names.insert(method.substr(0, method.find('(')));

@@ -1,6 +1,7 @@
+#include "core/AuthorizationTable.h"
+
 #include "ApiDescription.h"
 #include "common/Names.h"
-#include "core/AuthorizationTable.h"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -10,8 +11,7 @@ using namespace mamori;
 
 namespace {
 
-std::vector<std::string> interfaceFiles()
-{
+std::vector<std::string> interfaceFiles() {
     std::vector<std::string> files;
     std::stringstream list(MAMORI_DBUS_INTERFACE_FILES);
     for (std::string file; std::getline(list, file, ':');) {
@@ -22,8 +22,7 @@ std::vector<std::string> interfaceFiles()
 
 } // namespace
 
-TEST(AuthorizationTable, EveryApiMethodHasAnAction)
-{
+TEST(AuthorizationTable, EveryApiMethodHasAnAction) {
     const auto files = interfaceFiles();
     ASSERT_FALSE(files.empty());
     for (const auto& file : files) {
@@ -37,16 +36,15 @@ TEST(AuthorizationTable, EveryApiMethodHasAnAction)
     }
 }
 
-TEST(AuthorizationTable, EveryEntryIsARealMethodWithAKnownAction)
-{
+TEST(AuthorizationTable, EveryEntryIsARealMethodWithAKnownAction) {
     test::ApiDescription api;
     for (const auto& file : interfaceFiles()) {
         api.merge(test::parseIntrospectionFile(file));
     }
     const std::set<std::string_view> actions{
-        names::action::kManage,         names::action::kDnsConfigure,
+        names::action::kManage,           names::action::kDnsConfigure,
         names::action::kDevicesAuthorize, names::action::kDevicesManage,
-        names::action::kSandboxManage,  names::action::kSandboxSupervise,
+        names::action::kSandboxManage,    names::action::kSandboxSupervise,
         names::action::kLbmManage};
     for (const auto& entry : authorizationTable()) {
         const auto it = api.find(std::string(entry.interface));
@@ -57,14 +55,12 @@ TEST(AuthorizationTable, EveryEntryIsARealMethodWithAKnownAction)
     }
 }
 
-TEST(AuthorizationTable, UnmappedMethodsHaveNoAction)
-{
+TEST(AuthorizationTable, UnmappedMethodsHaveNoAction) {
     EXPECT_FALSE(actionFor(names::iface::kManager, "Shutdown").has_value());
     EXPECT_FALSE(actionFor("org.example.Other", "SetEngineEnabled").has_value());
 }
 
-TEST(PolkitPolicy, DeclaresEveryActionTheDaemonUses)
-{
+TEST(PolkitPolicy, DeclaresEveryActionTheDaemonUses) {
     const std::string policy = MAMORI_SOURCE_DIR "/polkit/org.mamori.policy";
     std::ifstream in(policy);
     std::stringstream text;

@@ -1,7 +1,7 @@
-#include "common/Errors.h"
 #include "core/Config.h"
 
 #include "TempDir.h"
+#include "common/Errors.h"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -10,8 +10,7 @@ using namespace mamori;
 
 namespace {
 
-std::filesystem::path writeConfig(const TempDir& dir, const std::string& text)
-{
+std::filesystem::path writeConfig(const TempDir& dir, const std::string& text) {
     const auto path = dir.path() / "mamori.conf";
     std::ofstream(path) << text;
     return path;
@@ -19,8 +18,7 @@ std::filesystem::path writeConfig(const TempDir& dir, const std::string& text)
 
 } // namespace
 
-TEST(Config, DefaultsWhenFileIsMissing)
-{
+TEST(Config, DefaultsWhenFileIsMissing) {
     TempDir dir;
     const auto loaded = loadConfig(dir.path() / "absent.conf");
     EXPECT_EQ(loaded.config.logLevel, log::Level::Info);
@@ -29,8 +27,7 @@ TEST(Config, DefaultsWhenFileIsMissing)
     EXPECT_TRUE(loaded.warnings.empty());
 }
 
-TEST(Config, ReadsEveryDocumentedKey)
-{
+TEST(Config, ReadsEveryDocumentedKey) {
     TempDir dir;
     const auto loaded = loadConfig(writeConfig(
         dir, "[Daemon]\nLogLevel=debug\nPolkitTimeoutSec=30\n[Engines]\ndns=yes\ndevices=true\n"));
@@ -41,8 +38,7 @@ TEST(Config, ReadsEveryDocumentedKey)
     EXPECT_FALSE(loaded.config.engineDefaults.at(Engine::Sandbox));
 }
 
-TEST(Config, UnknownKeysAreWarningsWithLocation)
-{
+TEST(Config, UnknownKeysAreWarningsWithLocation) {
     TempDir dir;
     const auto path = writeConfig(dir, "[Daemon]\nColour=blue\n[Extra]\n[Engines]\nvpn=true\n");
     const auto loaded = loadConfig(path);
@@ -59,8 +55,7 @@ struct BadConfig {
 
 class ConfigErrors : public testing::TestWithParam<BadConfig> {};
 
-TEST_P(ConfigErrors, AreBadConfigNamingLineAndKey)
-{
+TEST_P(ConfigErrors, AreBadConfigNamingLineAndKey) {
     TempDir dir;
     const auto path = writeConfig(dir, GetParam().text);
     try {

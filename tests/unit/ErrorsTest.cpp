@@ -1,4 +1,5 @@
 #include "common/Errors.h"
+
 #include "common/Names.h"
 
 #include <gtest/gtest.h>
@@ -7,8 +8,7 @@ using namespace mamori;
 
 class ErrorNames : public testing::TestWithParam<ErrorCode> {};
 
-TEST_P(ErrorNames, RoundTripThroughTheTable)
-{
+TEST_P(ErrorNames, RoundTripThroughTheTable) {
     const auto name = dbusErrorName(GetParam());
     EXPECT_EQ(errorCodeFromDbusName(name), GetParam());
 }
@@ -19,8 +19,7 @@ INSTANTIATE_TEST_SUITE_P(All, ErrorNames,
                                          ErrorCode::BadConfig, ErrorCode::StateNotSaved,
                                          ErrorCode::NotFound));
 
-TEST(ErrorNames, FollowTheDesign)
-{
+TEST(ErrorNames, FollowTheDesign) {
     EXPECT_EQ(dbusErrorName(ErrorCode::AccessDenied), names::error::kAccessDenied);
     EXPECT_EQ(dbusErrorName(ErrorCode::InvalidArgs), names::error::kInvalidArgs);
     EXPECT_TRUE(dbusErrorName(ErrorCode::Unsupported).starts_with(names::error::kPrefix));

@@ -4,8 +4,7 @@
 
 using mamori::cli::JsonWriter;
 
-TEST(JsonWriter, NestsAndSeparates)
-{
+TEST(JsonWriter, NestsAndSeparates) {
     JsonWriter json;
     json.beginObject();
     json.key("a").value(true);
@@ -15,8 +14,7 @@ TEST(JsonWriter, NestsAndSeparates)
     EXPECT_EQ(json.str(), R"({"a":true,"list":[1,"two"],"obj":{"x":false}})");
 }
 
-TEST(JsonWriter, EscapesControlCharactersAndQuotes)
-{
+TEST(JsonWriter, EscapesControlCharactersAndQuotes) {
     JsonWriter json;
     json.value(std::string_view("q\"b\\n\n\x01"));
     EXPECT_EQ(json.str(), R"("q\"b\\n\n\u0001")");

@@ -5,10 +5,9 @@
 using mamori::KeyFile;
 using mamori::KeyFileError;
 
-TEST(KeyFile, ParsesGroupsKeysAndLineNumbers)
-{
-    const auto file = KeyFile::parse("# comment\n[Daemon]\nLogLevel = debug\n\n[Engines]\ndns=true\n",
-                                     "test.conf");
+TEST(KeyFile, ParsesGroupsKeysAndLineNumbers) {
+    const auto file = KeyFile::parse(
+        "# comment\n[Daemon]\nLogLevel = debug\n\n[Engines]\ndns=true\n", "test.conf");
     ASSERT_EQ(file.groups().size(), 2U);
     EXPECT_EQ(file.value("Daemon", "LogLevel"), "debug");
     EXPECT_EQ(file.value("Engines", "dns"), "true");
@@ -24,8 +23,7 @@ struct BadInput {
 
 class KeyFileErrors : public testing::TestWithParam<BadInput> {};
 
-TEST_P(KeyFileErrors, NameFileLineAndProblem)
-{
+TEST_P(KeyFileErrors, NameFileLineAndProblem) {
     const auto& bad = GetParam();
     try {
         (void)KeyFile::parse(bad.text, "bad.conf");
@@ -39,18 +37,17 @@ TEST_P(KeyFileErrors, NameFileLineAndProblem)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, KeyFileErrors,
-    testing::Values(BadInput{"key=value\n", 1, "outside of any [Group]"},
-                    BadInput{"[A]\nno equals sign\n", 2, "expected 'key=value'"},
-                    BadInput{"[A\n", 1, "must end with ']'"},
-                    BadInput{"[A]\n[A]\n", 2, "duplicate group"},
-                    BadInput{"[A]\nk=1\nk=2\n", 3, "duplicate key 'k'"},
-                    BadInput{"[A]\nb a d=1\n", 2, "invalid key"},
-                    BadInput{"[]\n", 1, "invalid group name"}));
+INSTANTIATE_TEST_SUITE_P(Cases, KeyFileErrors,
+                         testing::Values(BadInput{"key=value\n", 1, "outside of any [Group]"},
+                                         BadInput{"[A]\nno equals sign\n", 2,
+                                                  "expected 'key=value'"},
+                                         BadInput{"[A\n", 1, "must end with ']'"},
+                                         BadInput{"[A]\n[A]\n", 2, "duplicate group"},
+                                         BadInput{"[A]\nk=1\nk=2\n", 3, "duplicate key 'k'"},
+                                         BadInput{"[A]\nb a d=1\n", 2, "invalid key"},
+                                         BadInput{"[]\n", 1, "invalid group name"}));
 
-TEST(KeyFile, SerializeRoundTrips)
-{
+TEST(KeyFile, SerializeRoundTrips) {
     KeyFile file;
     file.set("Engines", "dns", "true");
     file.set("Engines", "sandbox", "false");
@@ -60,8 +57,7 @@ TEST(KeyFile, SerializeRoundTrips)
     EXPECT_EQ(again.value("Engines", "sandbox"), "false");
 }
 
-TEST(KeyFile, TypedValuesNameTheKey)
-{
+TEST(KeyFile, TypedValuesNameTheKey) {
     const auto file = KeyFile::parse("[A]\nflag=maybe\nn=12x\n", "typed.conf");
     const auto& entries = file.group("A")->entries;
     EXPECT_THROW((void)file.boolValue(entries[0]), KeyFileError);
@@ -73,7 +69,6 @@ TEST(KeyFile, TypedValuesNameTheKey)
     }
 }
 
-TEST(KeyFile, MissingFileIsNotAnError)
-{
+TEST(KeyFile, MissingFileIsNotAnError) {
     EXPECT_FALSE(KeyFile::load("/nonexistent/mamori/test.conf").has_value());
 }

@@ -1,9 +1,9 @@
-#include "common/Errors.h"
-#include "core/AtomicFile.h"
-#include "core/EngineSettings.h"
 #include "core/StateStore.h"
 
 #include "TempDir.h"
+#include "common/Errors.h"
+#include "core/AtomicFile.h"
+#include "core/EngineSettings.h"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -13,23 +13,20 @@ using namespace mamori;
 
 namespace {
 
-std::string readFile(const std::filesystem::path& path)
-{
+std::string readFile(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
 }
 
-size_t entriesIn(const std::filesystem::path& dir)
-{
+size_t entriesIn(const std::filesystem::path& dir) {
     return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
 }
 
 } // namespace
 
-TEST(AtomicFile, ReplacesContentAndLeavesNoTemporaries)
-{
+TEST(AtomicFile, ReplacesContentAndLeavesNoTemporaries) {
     TempDir dir;
     const auto path = dir.path() / "x.state";
     writeFileAtomically(path, "one");
@@ -38,8 +35,7 @@ TEST(AtomicFile, ReplacesContentAndLeavesNoTemporaries)
     EXPECT_EQ(entriesIn(dir.path()), 1U);
 }
 
-TEST(AtomicFile, FailureLeavesNoTemporaryAndKeepsWhatWasThere)
-{
+TEST(AtomicFile, FailureLeavesNoTemporaryAndKeepsWhatWasThere) {
     TempDir dir;
     // A non-empty directory in the way makes the final rename fail, even for root.
     const auto path = dir.path() / "x.state";
@@ -49,8 +45,7 @@ TEST(AtomicFile, FailureLeavesNoTemporaryAndKeepsWhatWasThere)
     EXPECT_EQ(entriesIn(dir.path()), 1U) << "the temporary file was left behind";
 }
 
-TEST(StateStore, SavesWithFormatVersionAndLoadsBack)
-{
+TEST(StateStore, SavesWithFormatVersionAndLoadsBack) {
     TempDir dir;
     StateStore store(dir.path());
     KeyFile content;
@@ -71,8 +66,7 @@ struct Corruption {
 
 class StateStoreCorruption : public testing::TestWithParam<Corruption> {};
 
-TEST_P(StateStoreCorruption, IsKeptAsideAndReported)
-{
+TEST_P(StateStoreCorruption, IsKeptAsideAndReported) {
     TempDir dir;
     std::ofstream(dir.path() / "engines.state") << GetParam().content;
     StateStore store(dir.path());
@@ -92,8 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
                     Corruption{"truncated", "[State]\nFormatVersion=1\n[Engi"}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(EngineSettings, ChoicesSurviveANewInstance)
-{
+TEST(EngineSettings, ChoicesSurviveANewInstance) {
     TempDir dir;
     Config config;
     {
@@ -109,8 +102,7 @@ TEST(EngineSettings, ChoicesSurviveANewInstance)
     EXPECT_FALSE(engines.enabled(Engine::Dns));
 }
 
-TEST(EngineSettings, StateOverridesConfiguredDefaults)
-{
+TEST(EngineSettings, StateOverridesConfiguredDefaults) {
     TempDir dir;
     Config config;
     config.engineDefaults[Engine::Dns] = true;
@@ -123,8 +115,7 @@ TEST(EngineSettings, StateOverridesConfiguredDefaults)
     EXPECT_FALSE(engines.enabled(Engine::Dns)) << "the user's choice wins over the default";
 }
 
-TEST(EngineSettings, FailedSaveChangesNothing)
-{
+TEST(EngineSettings, FailedSaveChangesNothing) {
     TempDir dir;
     const auto blocker = dir.path() / "not-a-directory";
     std::ofstream(blocker) << "x";

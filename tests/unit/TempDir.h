@@ -8,8 +8,7 @@
 
 class TempDir {
 public:
-    TempDir()
-    {
+    TempDir() {
         std::string pattern =
             (std::filesystem::temp_directory_path() / "mamori-test-XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) {
@@ -17,8 +16,7 @@ public:
         }
         path_ = pattern;
     }
-    ~TempDir()
-    {
+    ~TempDir() {
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }

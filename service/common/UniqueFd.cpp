@@ -1,9 +1,9 @@
-#include "kernel/UniqueFd.h"
+#include "common/UniqueFd.h"
 
 #include <unistd.h>
 #include <utility>
 
-namespace mamori::kernel {
+namespace mamori {
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
     if (this != &other) {
@@ -25,4 +25,4 @@ void UniqueFd::reset(int fd) noexcept {
     }
 }
 
-} // namespace mamori::kernel
+} // namespace mamori

@@ -1,7 +1,7 @@
 // Owns one file descriptor; closes it exactly once.
 #pragma once
 
-namespace mamori::kernel {
+namespace mamori {
 
 class UniqueFd {
 public:
@@ -29,4 +29,4 @@ private:
     int fd_ = -1;
 };
 
-} // namespace mamori::kernel
+} // namespace mamori
