@@ -1,5 +1,6 @@
 #include "cli/JsonWriter.h"
 
+#include <array>
 #include <cstdio>
 
 namespace mamori::cli {
@@ -35,9 +36,9 @@ void JsonWriter::appendString(std::string_view text) {
             break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                out_ += buf;
+                std::array<char, 8> buf{};
+                std::snprintf(buf.data(), buf.size(), "\\u%04x", static_cast<unsigned>(c));
+                out_ += buf.data();
             } else {
                 out_ += c;
             }

@@ -17,7 +17,7 @@ using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>
 using AuthorizationResult = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
 
 MamoriError denied(const std::string& why) {
-    return MamoriError(ErrorCode::AccessDenied, why);
+    return {ErrorCode::AccessDenied, why};
 }
 
 std::string describe(const MethodCall& call) {

@@ -27,7 +27,7 @@ std::filesystem::path firstOfEnv(const char* variable, const std::filesystem::pa
     }
     // systemd joins several directories with ':'; the first is ours.
     const std::string_view list(value);
-    return std::filesystem::path(std::string(list.substr(0, list.find(':'))));
+    return {std::string(list.substr(0, list.find(':')))};
 }
 
 void logFeatures(const kernel::FeatureReport& report) {

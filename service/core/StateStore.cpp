@@ -4,6 +4,7 @@
 #include "common/Log.h"
 #include "core/AtomicFile.h"
 
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <system_error>
@@ -18,9 +19,9 @@ std::string timestamp() {
     const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
     gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
+    std::array<char, 32> buf{};
+    std::strftime(buf.data(), buf.size(), "%Y%m%dT%H%M%SZ", &tm);
+    return buf.data();
 }
 
 } // namespace

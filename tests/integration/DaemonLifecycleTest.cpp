@@ -3,6 +3,7 @@
 #include "SystemBusHarness.h"
 #include "common/Names.h"
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -45,10 +46,10 @@ public:
                std::chrono::steady_clock::now() < deadline) {
             pollfd pfd{fd_, POLLIN, 0};
             if (poll(&pfd, 1, 50) == 1) {
-                char buf[512];
-                const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+                std::array<char, 512> buf{};
+                const ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
                 if (n > 0) {
-                    received_.append(buf, static_cast<size_t>(n)).append("\n");
+                    received_.append(buf.data(), static_cast<size_t>(n)).append("\n");
                 }
             }
         }

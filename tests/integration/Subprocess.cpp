@@ -1,5 +1,8 @@
 #include "Subprocess.h"
 
+#include "common/UniqueFd.h"
+
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -37,13 +40,15 @@ std::vector<std::string> environmentWith(const std::map<std::string, std::string
         }
     }
     for (const auto& [name, value] : extra) {
-        env.push_back(name + "=" + value);
+        env.push_back(name);
+        env.back().append("=").append(value);
     }
     return env;
 }
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
     std::vector<char*> out;
+    out.reserve(strings.size() + 1);
     for (auto& s : strings) {
         out.push_back(s.data());
     }
@@ -80,11 +85,41 @@ pid_t spawn(const Subprocess::Options& options, int outFd, int errFd) {
 }
 
 void drain(int fd, std::string& into) {
-    char buf[4096];
-    const ssize_t n = read(fd, buf, sizeof buf);
+    std::array<char, 4096> buf{};
+    const ssize_t n = read(fd, buf.data(), buf.size());
     if (n > 0) {
-        into.append(buf, static_cast<size_t>(n));
+        into.append(buf.data(), static_cast<size_t>(n));
     }
+}
+
+// Reads both pipes until each reaches end of file or the deadline passes.
+void collect(std::array<UniqueFd, 2>& readEnds, RunResult& result,
+             std::chrono::steady_clock::time_point deadline) {
+    std::array<std::string*, 2> sinks{&result.out, &result.err};
+    std::array<pollfd, 2> fds{{{readEnds[0].get(), POLLIN, 0}, {readEnds[1].get(), POLLIN, 0}}};
+    while ((fds[0].fd >= 0 || fds[1].fd >= 0) && std::chrono::steady_clock::now() < deadline) {
+        if (poll(fds.data(), fds.size(), 100) <= 0) {
+            continue;
+        }
+        for (size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP)) == 0) {
+                continue;
+            }
+            const size_t before = sinks[i]->size();
+            drain(fds[i].fd, *sinks[i]);
+            if (sinks[i]->size() == before) {
+                fds[i].fd = -1; // end of file
+            }
+        }
+    }
+}
+
+std::array<UniqueFd, 2> makePipe() {
+    std::array<int, 2> fds{};
+    if (pipe2(fds.data(), O_CLOEXEC) != 0) {
+        throw std::runtime_error("pipe2 failed");
+    }
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 } // namespace
@@ -141,40 +176,17 @@ int Subprocess::wait(double seconds) {
 }
 
 RunResult Subprocess::run(const Options& options, double timeoutSeconds) {
-    int outPipe[2];
-    int errPipe[2];
-    if (pipe2(outPipe, O_CLOEXEC) != 0 || pipe2(errPipe, O_CLOEXEC) != 0) {
-        throw std::runtime_error("pipe2 failed");
-    }
-    const pid_t pid = spawn(options, outPipe[1], errPipe[1]);
-    close(outPipe[1]);
-    close(errPipe[1]);
+    auto out = makePipe();
+    auto err = makePipe();
+    const pid_t pid = spawn(options, out[1].get(), err[1].get());
+    out[1].reset();
+    err[1].reset();
+    std::array<UniqueFd, 2> readEnds{std::move(out[0]), std::move(err[0])};
     RunResult result;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
-    pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
-    int open = 2;
-    while (open > 0 && std::chrono::steady_clock::now() < deadline) {
-        if (poll(fds, 2, 100) <= 0) {
-            continue;
-        }
-        for (auto& fd : fds) {
-            if (fd.fd >= 0 && (fd.revents & (POLLIN | POLLHUP))) {
-                const size_t before = (&fd == &fds[0] ? result.out : result.err).size();
-                drain(fd.fd, &fd == &fds[0] ? result.out : result.err);
-                if ((&fd == &fds[0] ? result.out : result.err).size() == before) {
-                    close(fd.fd);
-                    fd.fd = -1;
-                    --open;
-                }
-            }
-        }
-    }
-    for (auto& fd : fds) {
-        if (fd.fd >= 0) {
-            close(fd.fd);
-        }
-    }
+    collect(readEnds, result,
+            std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(timeoutSeconds)));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == 0) {
         ::kill(pid, SIGKILL);
@@ -185,13 +197,10 @@ RunResult Subprocess::run(const Options& options, double timeoutSeconds) {
 }
 
 std::string runInChildAs(uid_t uid, const std::function<std::string()>& body) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        throw std::runtime_error("pipe2 failed");
-    }
+    auto pipe = makePipe();
     const pid_t pid = fork();
     if (pid == 0) {
-        close(fds[0]);
+        pipe[0].reset();
         dropTo(uid);
         std::string out;
         try {
@@ -199,19 +208,18 @@ std::string runInChildAs(uid_t uid, const std::function<std::string()>& body) {
         } catch (const std::exception& e) {
             out = std::string("exception: ") + e.what();
         }
-        (void)!write(fds[1], out.data(), out.size());
+        (void)!write(pipe[1].get(), out.data(), out.size());
         _exit(0);
     }
-    close(fds[1]);
+    pipe[1].reset();
     std::string out;
     for (;;) {
         const size_t before = out.size();
-        drain(fds[0], out);
+        drain(pipe[0].get(), out);
         if (out.size() == before) {
             break;
         }
     }
-    close(fds[0]);
     waitpid(pid, nullptr, 0);
     return out;
 }

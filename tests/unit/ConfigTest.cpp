@@ -11,7 +11,7 @@ using namespace mamori;
 namespace {
 
 std::filesystem::path writeConfig(const TempDir& dir, const std::string& text) {
-    const auto path = dir.path() / "mamori.conf";
+    auto path = dir.path() / "mamori.conf";
     std::ofstream(path) << text;
     return path;
 }
