@@ -29,6 +29,13 @@ void writeFeaturesJson(JsonWriter& json, const FeatureMap& features) {
     json.endObject();
 }
 
+// The kernel part shared by `status` and `features`.
+void writeKernelJson(JsonWriter& json, const std::string& cgroupRoot, const FeatureMap& features) {
+    json.key("cgroup_root").value(cgroupRoot);
+    json.key("features");
+    writeFeaturesJson(json, features);
+}
+
 void writeEnginesJson(JsonWriter& json, const std::map<std::string, bool>& engines) {
     json.beginObject();
     for (const auto& [name, on] : engines) {
@@ -75,9 +82,7 @@ int commandStatus(Bus& bus, const Options& options, const Arguments& args) {
             json.value(path);
         }
         json.endArray();
-        json.key("cgroup_root").value(cgroupRoot);
-        json.key("features");
-        writeFeaturesJson(json, features);
+        writeKernelJson(json, cgroupRoot, features);
         json.endObject();
         std::cout << json.str() << '\n';
         return kExitOk;
@@ -109,9 +114,7 @@ int commandFeatures(Bus& bus, const Options& options, const Arguments& args) {
     if (options.json) {
         JsonWriter json;
         json.beginObject();
-        json.key("cgroup_root").value(cgroupRoot);
-        json.key("features");
-        writeFeaturesJson(json, features);
+        writeKernelJson(json, cgroupRoot, features);
         json.endObject();
         std::cout << json.str() << '\n';
         return kExitOk;

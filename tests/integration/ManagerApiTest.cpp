@@ -2,14 +2,18 @@
 // tray would notice — who may change what, what survives restarts, what the API looks like.
 #include "ApiDescription.h"
 #include "SystemBusHarness.h"
+#include "TestFiles.h"
 #include "client/ManagerClient.h"
 #include "common/Names.h"
 #include "kernel/FeatureProbe.h"
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -17,13 +21,6 @@ using namespace mamori;
 using namespace mamori::test;
 
 namespace {
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 // SetEngineEnabled as `uid` from a child process; returns "ok" or the D-Bus error name and
 // message.
@@ -266,6 +263,43 @@ TEST_F(ManagerApi, CliSaysWhenTheServiceIsNotRunning) {
     EXPECT_EQ(cli.exitCode, 3);
     EXPECT_EQ(cli.err, "mamorictl: mamorid is not running (nobody owns org.mamori.Mamori1 on the "
                        "system bus)\n");
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(ManagerApi, ChangesAreAnnouncedWithPropertiesChanged) {
+    // A second connection with its own event loop thread, as a client like the tray would have.
+    auto listener = harness_->connect();
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::string> seen;
+    auto match = listener->addMatch(
+        "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+        "path='" +
+            std::string(names::kRootPath) + "'",
+        [&](sdbus::Message& message) {
+            std::string interface;
+            std::map<std::string, sdbus::Variant> values;
+            message >> interface >> values;
+            const std::lock_guard lock(mutex);
+            for (const auto& [name, value] : values) {
+                seen.push_back(interface + "." + name);
+            }
+            changed.notify_all();
+        });
+    listener->enterEventLoopAsync();
+
+    manager_->SetEngineEnabled("devices", true);
+    std::unique_lock lock(mutex);
+    const bool announced = changed.wait_for(lock, std::chrono::seconds(5), [&] {
+        return std::find(seen.begin(), seen.end(), "org.mamori.Mamori1.Manager.Engines") !=
+               seen.end();
+    });
+    lock.unlock();
+    listener->leaveEventLoop();
+    EXPECT_TRUE(announced) << "no PropertiesChanged for Engines after SetEngineEnabled";
 }
 
 } // namespace

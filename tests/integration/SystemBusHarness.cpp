@@ -1,5 +1,6 @@
 #include "SystemBusHarness.h"
 
+#include "TestFiles.h"
 #include "common/Names.h"
 
 #include <chrono>
@@ -18,13 +19,6 @@ constexpr const char* kDbusDaemon = "/usr/bin/dbus-daemon";
 constexpr const char* kPolkitd = "/usr/lib/polkit-1/polkitd";
 constexpr const char* kPolkitActions = "/usr/share/polkit-1/actions";
 constexpr const char* kPolkitRules = "/etc/polkit-1/rules.d";
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 void replaceAll(std::string& text, const std::string& from, const std::string& to) {
     for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
@@ -83,6 +77,9 @@ SystemBusHarness::SystemBusHarness()
     , configDir_(dir_ / "config") {
     std::filesystem::create_directories(stateDir_);
     std::filesystem::create_directories(configDir_);
+    // Other users cannot be assumed to reach the build tree (a checkout under a private
+    // directory), so they run a copy of mamorictl from the harness's world-readable directory.
+    std::filesystem::copy_file(MAMORICTL_PATH, mamorictlCopy());
     startBus();
     installPolkitFiles();
     startPolkit();
@@ -93,8 +90,12 @@ SystemBusHarness::~SystemBusHarness() {
     polkit_.reset();
     bus_.reset();
     std::error_code ec;
-    for (const auto& path : installed_) {
-        std::filesystem::remove(path, ec);
+    for (const auto& file : installed_) {
+        if (file.previous) {
+            std::ofstream(file.path) << *file.previous;
+        } else {
+            std::filesystem::remove(file.path, ec);
+        }
     }
     std::filesystem::remove_all(dir_, ec);
 }
@@ -123,16 +124,20 @@ void SystemBusHarness::startBus() {
 }
 
 void SystemBusHarness::installPolkitFiles() {
-    const std::filesystem::path policy =
-        std::filesystem::path(kPolkitActions) / "org.mamori.policy";
-    if (!std::filesystem::exists(policy)) {
-        std::filesystem::copy_file(MAMORI_SOURCE_DIR "/polkit/org.mamori.policy", policy);
-        installed_.push_back(policy);
+    installFile(std::filesystem::path(kPolkitActions) / "org.mamori.policy",
+                readFile(MAMORI_SOURCE_DIR "/polkit/org.mamori.policy"));
+    installFile(std::filesystem::path(kPolkitRules) / "49-mamori-tests.rules", kTestRules);
+}
+
+void SystemBusHarness::installFile(const std::filesystem::path& path, const std::string& content) {
+    // The tree's version wins over an installed (possibly older) one for the test's duration.
+    std::optional<std::string> previous;
+    if (std::filesystem::exists(path)) {
+        previous = readFile(path);
     }
-    std::filesystem::create_directories(kPolkitRules);
-    const auto rules = std::filesystem::path(kPolkitRules) / "49-mamori-tests.rules";
-    std::ofstream(rules) << kTestRules;
-    installed_.push_back(rules);
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << content;
+    installed_.push_back({path, std::move(previous)});
 }
 
 void SystemBusHarness::startPolkit() {
@@ -215,7 +220,7 @@ std::string SystemBusHarness::daemonLogText() const {
 
 RunResult SystemBusHarness::mamorictl(const std::vector<std::string>& args,
                                       std::optional<uid_t> uid) const {
-    std::vector<std::string> argv{MAMORICTL_PATH};
+    std::vector<std::string> argv{mamorictlCopy().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, uid);
 }

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sdbus-c++/sdbus-c++.h>
 #include <string>
 #include <vector>
@@ -54,9 +55,11 @@ public:
 private:
     void startBus();
     void installPolkitFiles();
+    void installFile(const std::filesystem::path& path, const std::string& content);
     void startPolkit();
     void waitForName(const std::string& name, double seconds) const;
     std::map<std::string, std::string> daemonEnvironment() const;
+    std::filesystem::path mamorictlCopy() const { return dir_ / "mamorictl"; }
 
     std::filesystem::path dir_;
     std::filesystem::path stateDir_;
@@ -65,7 +68,11 @@ private:
     std::unique_ptr<Subprocess> bus_;
     std::unique_ptr<Subprocess> polkit_;
     std::unique_ptr<Subprocess> daemon_;
-    std::vector<std::filesystem::path> installed_;
+    struct InstalledFile {
+        std::filesystem::path path;
+        std::optional<std::string> previous; // restored at teardown; removed when empty
+    };
+    std::vector<InstalledFile> installed_;
 };
 
 } // namespace mamori::test

@@ -1,9 +1,9 @@
 #include "core/AuthorizationTable.h"
 
 #include "ApiDescription.h"
+#include "TestFiles.h"
 #include "common/Names.h"
 
-#include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
 
@@ -62,12 +62,10 @@ TEST(AuthorizationTable, UnmappedMethodsHaveNoAction) {
 
 TEST(PolkitPolicy, DeclaresEveryActionTheDaemonUses) {
     const std::string policy = MAMORI_SOURCE_DIR "/polkit/org.mamori.policy";
-    std::ifstream in(policy);
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = test::readFile(policy);
+    ASSERT_FALSE(text.empty()) << policy;
     for (const auto& entry : authorizationTable()) {
-        EXPECT_NE(text.str().find("<action id=\"" + std::string(entry.action) + "\">"),
-                  std::string::npos)
+        EXPECT_NE(text.find("<action id=\"" + std::string(entry.action) + "\">"), std::string::npos)
             << entry.action << " missing from " << policy;
     }
 }

@@ -1,6 +1,7 @@
 #include "core/StateStore.h"
 
 #include "TempDir.h"
+#include "TestFiles.h"
 #include "common/Errors.h"
 #include "core/AtomicFile.h"
 #include "core/EngineSettings.h"
@@ -11,14 +12,9 @@
 
 using namespace mamori;
 
-namespace {
+using mamori::test::readFile;
 
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+namespace {
 
 size_t entriesIn(const std::filesystem::path& dir) {
     return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
