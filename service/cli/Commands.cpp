@@ -1,6 +1,7 @@
 #include "cli/Commands.h"
 
 #include "cli/JsonWriter.h"
+#include "cli/PolkitTtyAgent.h"
 #include "client/ManagerClient.h"
 #include "common/Engine.h"
 
@@ -9,6 +10,9 @@
 
 namespace mamori::cli {
 namespace {
+
+// Longer than the longest PolkitTimeoutSec mamorid accepts (3600 s).
+constexpr uint64_t kMethodCallTimeoutUsec = 3630ULL * 1000 * 1000;
 
 using FeatureMap = std::map<std::string, sdbus::Struct<bool, std::string>>;
 
@@ -52,6 +56,8 @@ sdbus::IConnection& Bus::connection() {
     }
     try {
         connection_ = sdbus::createSystemBusConnection();
+        // Longer than mamorid's longest polkit wait, so a password prompt is not cut short.
+        connection_->setMethodCallTimeout(kMethodCallTimeoutUsec);
     } catch (const sdbus::Error& e) {
         throw CliError(kExitNotRunning, "cannot connect to the system bus (" + e.getMessage() +
                                             "); is dbus running?");
@@ -136,6 +142,7 @@ int commandEngine(Bus& bus, const Options& options, const Arguments& args) {
                        "unknown engine action '" + verb + "'; usage: mamorictl " + kUsage);
     }
     const bool enable = verb == "enable";
+    const PolkitTtyAgent agent;
     ManagerClient manager(bus.connection());
     manager.SetEngineEnabled(args[1], enable);
     if (options.json) {
@@ -150,6 +157,7 @@ int commandEngine(Bus& bus, const Options& options, const Arguments& args) {
 
 int commandReload(Bus& bus, const Options& /*options*/, const Arguments& args) {
     expectArgumentCount(args, 0, "reload");
+    const PolkitTtyAgent agent;
     ManagerClient manager(bus.connection());
     manager.Reload();
     return kExitOk;

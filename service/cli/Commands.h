@@ -49,5 +49,7 @@ int commandStatus(Bus& bus, const Options& options, const Arguments& args);
 int commandFeatures(Bus& bus, const Options& options, const Arguments& args);
 int commandEngine(Bus& bus, const Options& options, const Arguments& args);
 int commandReload(Bus& bus, const Options& options, const Arguments& args);
+// `lbm check|compile|dump|test`: runs locally on a rule file, never through mamorid.
+int commandLbm(Bus& bus, const Options& options, const Arguments& args);
 
 } // namespace mamori::cli

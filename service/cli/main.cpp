@@ -24,6 +24,15 @@ constexpr const char* kUsage =
     "  features                        what this kernel allows (eBPF, seccomp, patches)\n"
     "  engine enable|disable NAME      switch the dns, sandbox or devices engine (asks polkit)\n"
     "  reload                          re-read /etc/mamori/mamori.conf (asks polkit)\n"
+    "  lbm check FILE                  parse and type-check a peripheral rule file\n"
+    "  lbm compile FILE [-o OUT] [--target lbm|xdp]\n"
+    "                                  compile its packet rules to raw eBPF bytecode\n"
+    "  lbm dump FILE [--target lbm|xdp] show the compiled filter as eBPF assembly\n"
+    "  lbm test FILE --packet HEX|--packet-file F [--subsystem usb|hci|l2cap]\n"
+    "           [--set FIELD=VALUE]... run the filter on one packet in this kernel (root);\n"
+    "                                  hci packets start with the H:4 type byte, --set\n"
+    "                                  fills metadata such as usb.urb.setup=80060001...\n"
+    "                                  (lbm commands run locally, without mamorid)\n"
     "\n"
     "Options:\n"
     "  --json      machine-readable output\n"
@@ -38,7 +47,8 @@ const std::map<std::string_view, Command>& commands() {
     static const std::map<std::string_view, Command> table{{"status", commandStatus},
                                                            {"features", commandFeatures},
                                                            {"engine", commandEngine},
-                                                           {"reload", commandReload}};
+                                                           {"reload", commandReload},
+                                                           {"lbm", commandLbm}};
     return table;
 }
 

@@ -18,7 +18,8 @@ for f in \
     "$prefix/share/dbus-1/interfaces/org.mamori.Mamori1.Manager.xml" \
     /lib/systemd/system/mamorid.service \
     /etc/mamori/mamori.conf \
-    "$prefix/share/bash-completion/completions/mamorictl"; do
+    "$prefix/share/bash-completion/completions/mamorictl" \
+    "$prefix/share/mamori/rules/blueborne.rules"; do
     if [ ! -e "$dest$f" ]; then
         echo "not installed: $f"
         missing=1
