@@ -1,8 +1,9 @@
 #include "core/EventLoop.h"
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <optional>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -59,13 +60,73 @@ void EventLoop::every(std::chrono::microseconds interval, std::function<void()> 
     }
 }
 
+void EventLoop::watch(int fd, std::function<void()> onReadable) {
+    watches_[fd] = std::move(onReadable);
+}
+
+void EventLoop::unwatch(int fd) {
+    watches_.erase(fd);
+}
+
+EventLoop::TimerId EventLoop::after(std::chrono::milliseconds delay,
+                                    std::function<void()> callback) {
+    const TimerId id = nextTimerId_++;
+    timers_.emplace(id, Timer{Clock::now() + delay, std::move(callback)});
+    return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+    timers_.erase(id);
+}
+
 int EventLoop::pollTimeoutMs(const sdbus::IConnection::PollData& data) const {
-    const auto relative = data.getRelativeTimeout();
-    if (!relative) {
+    std::optional<std::chrono::microseconds> timeout = data.getRelativeTimeout();
+    const auto now = Clock::now();
+    for (const auto& [id, timer] : timers_) {
+        const auto untilDue = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::max(timer.due - now, Clock::duration::zero()));
+        if (!timeout || untilDue < *timeout) {
+            timeout = untilDue;
+        }
+    }
+    if (!timeout) {
         return -1;
     }
-    // Round up so that a pending bus timeout is not spun on with zero-length polls.
-    return static_cast<int>((relative->count() + 999) / 1000);
+    // Round up so that a pending timeout is not spun on with zero-length polls.
+    return static_cast<int>((timeout->count() + 999) / 1000);
+}
+
+void EventLoop::dispatchWatches(const std::vector<pollfd>& fds) {
+    for (const auto& pfd : fds) {
+        if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+            continue;
+        }
+        // A handler may unwatch itself or others; look each one up again.
+        const auto it = watches_.find(pfd.fd);
+        if (it != watches_.end()) {
+            auto handler = it->second;
+            handler();
+        }
+    }
+}
+
+void EventLoop::dispatchDueTimers() {
+    const auto now = Clock::now();
+    std::vector<TimerId> due;
+    for (const auto& [id, timer] : timers_) {
+        if (timer.due <= now) {
+            due.push_back(id);
+        }
+    }
+    for (const TimerId id : due) {
+        const auto it = timers_.find(id);
+        if (it == timers_.end()) {
+            continue; // cancelled by an earlier callback
+        }
+        auto callback = std::move(it->second.callback);
+        timers_.erase(it);
+        callback();
+    }
 }
 
 void EventLoop::dispatchSignals() {
@@ -94,8 +155,11 @@ void EventLoop::run() {
             break;
         }
         const auto data = connection_.getEventLoopPollData();
-        std::array<pollfd, 3> fds{
-            {{data.fd, data.events, 0}, {signalFd_.get(), POLLIN, 0}, {timerFd_.get(), POLLIN, 0}}};
+        std::vector<pollfd> fds{
+            {data.fd, data.events, 0}, {signalFd_.get(), POLLIN, 0}, {timerFd_.get(), POLLIN, 0}};
+        for (const auto& [fd, handler] : watches_) {
+            fds.push_back({fd, POLLIN, 0});
+        }
         const int n = ::poll(fds.data(), fds.size(), pollTimeoutMs(data));
         if (n < 0 && errno != EINTR) {
             fail("poll");
@@ -106,6 +170,8 @@ void EventLoop::run() {
         if (fds[2].revents & POLLIN) {
             dispatchTimer();
         }
+        dispatchWatches({fds.begin() + 3, fds.end()});
+        dispatchDueTimers();
     }
 }
 

@@ -1,5 +1,6 @@
-// mamorid's single-threaded main loop: the bus connection, UNIX signals (through a signalfd)
-// and the systemd watchdog, all on one thread so handlers never need locks.
+// mamorid's single-threaded main loop: the bus connection, UNIX signals (through a signalfd),
+// the systemd watchdog, engines' file descriptors (udev monitors, ring buffers) and one-shot
+// timers, all on one thread so handlers never need locks.
 #pragma once
 
 #include "common/UniqueFd.h"
@@ -7,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <poll.h>
 #include <sdbus-c++/IConnection.h>
+#include <vector>
 
 namespace mamori {
 
@@ -22,17 +25,37 @@ public:
     // Calls `tick` every `interval` (used for WATCHDOG=1).
     void every(std::chrono::microseconds interval, std::function<void()> tick);
 
+    // Calls `onReadable` whenever `fd` can be read, until unwatch(fd). The caller owns the fd.
+    void watch(int fd, std::function<void()> onReadable);
+    void unwatch(int fd);
+
+    // Calls `callback` once, `delay` from now, unless cancelled first.
+    using TimerId = uint64_t;
+    TimerId after(std::chrono::milliseconds delay, std::function<void()> callback);
+    void cancel(TimerId id);
+
     void run();
     void quit() { running_ = false; }
 
 private:
+    using Clock = std::chrono::steady_clock;
+    struct Timer {
+        Clock::time_point due;
+        std::function<void()> callback;
+    };
+
     void dispatchSignals();
     void dispatchTimer();
+    void dispatchWatches(const std::vector<pollfd>& fds);
+    void dispatchDueTimers();
     int pollTimeoutMs(const sdbus::IConnection::PollData& data) const;
 
     sdbus::IConnection& connection_;
     std::map<int, std::function<void()>> signalHandlers_;
     std::function<void()> tick_;
+    std::map<int, std::function<void()>> watches_;
+    std::map<TimerId, Timer> timers_;
+    TimerId nextTimerId_ = 1;
     UniqueFd signalFd_;
     UniqueFd timerFd_;
     bool running_ = false;

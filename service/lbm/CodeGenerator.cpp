@@ -7,8 +7,10 @@
 #include <bit>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <stdexcept>
+#include <string>
 
 namespace mamori::lbm {
 namespace {
@@ -29,6 +31,18 @@ constexpr uint8_t kContext = R9; // harness: the xdp_md, to reload the payload p
 // this size a chain executes no more instructions than the tree, which also needs a JGT per
 // level and a jump out of each left subtree.
 constexpr size_t kLinearSetLimit = 4;
+
+// Load and store offsets are 16-bit signed. Metadata offsets are bounded by the size of the
+// context and metadata structs, far inside that range; the check keeps a change of layout
+// from being truncated silently.
+int16_t instructionOffset(int32_t offset) {
+    if (offset < std::numeric_limits<int16_t>::min() ||
+        offset > std::numeric_limits<int16_t>::max()) {
+        throw std::logic_error("offset " + std::to_string(offset) +
+                               " does not fit a 16-bit instruction offset");
+    }
+    return static_cast<int16_t>(offset);
+}
 
 // Payload offsets are 16-bit signed in a load instruction and the verifier tracks packet ranges
 // up to 0xffff; keeping every accessed byte below 32767 satisfies both. (The type checker
@@ -338,7 +352,8 @@ void CodeGenerator::emitEpilogue() {
 }
 
 void CodeGenerator::emitSubsystemGuard(Subsystem subsystem, Label skip) {
-    assembler_.emit(ldx(BPF_W, kValue, kMeta, metaOffset(offsetof(lbm_packet_meta, subsystem))));
+    assembler_.emit(ldx(BPF_W, kValue, kMeta,
+                        instructionOffset(metaOffset(offsetof(lbm_packet_meta, subsystem)))));
     assembler_.jump32Imm(BPF_JNE, kValue, static_cast<int32_t>(subsystemCode(subsystem)), skip);
 }
 
@@ -365,7 +380,8 @@ void CodeGenerator::emitMatch(const Rule& rule, size_t index) {
         assembler_.emit(exit());
         return;
     }
-    assembler_.emit(stImm(BPF_W, kMeta, metaOffset(offsetof(lbm_packet_meta, harness_rule)),
+    assembler_.emit(stImm(BPF_W, kMeta,
+                          instructionOffset(metaOffset(offsetof(lbm_packet_meta, harness_rule))),
                           static_cast<int32_t>(index + 1)));
     assembler_.emit(mov64Imm(R0, drop ? kXdpDrop : kXdpPass));
     assembler_.emit(exit());
@@ -502,8 +518,8 @@ CodeGenerator::Operand CodeGenerator::prepareOperand(const FieldRef& ref, Label 
         if (sizeCode(field.widthBits / 8) == 0xff) {
             fail("field '" + std::string(field.name) + "' has an unsupported width");
         }
-        assembler_.emit(
-            ldx(sizeCode(field.widthBits / 8), kValue, kMeta, metaOffset(field.offset)));
+        assembler_.emit(ldx(sizeCode(field.widthBits / 8), kValue, kMeta,
+                            instructionOffset(metaOffset(field.offset))));
         return valueOperand(field.widthBits <= 32);
     case FieldSource::Payload:
         loadPayloadNumber(field, outOfRange);

@@ -2,6 +2,7 @@
 
 #include "lbm/BpfInstruction.h"
 
+#include <array>
 #include <cstdio>
 #include <string_view>
 
@@ -73,9 +74,9 @@ std::string reg(uint8_t number, bool wide) {
 }
 
 std::string hex(uint64_t value) {
-    char buffer[24];
-    std::snprintf(buffer, sizeof buffer, "%#llx", static_cast<unsigned long long>(value));
-    return buffer;
+    std::array<char, 24> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%#llx", static_cast<unsigned long long>(value));
+    return buffer.data();
 }
 
 std::string immediate(int32_t imm) {
@@ -83,7 +84,7 @@ std::string immediate(int32_t imm) {
 }
 
 std::string memory(const bpf_insn& in, uint8_t base) {
-    static constexpr std::string_view kSizes[] = {"u32", "u16", "u8", "u64"};
+    static constexpr std::array<std::string_view, 4> kSizes = {"u32", "u16", "u8", "u64"};
     const std::string_view size = kSizes[BPF_SIZE(in.code) >> 3];
     const std::string sign = in.off < 0 ? " - " : " + ";
     const int magnitude = in.off < 0 ? -in.off : in.off;
@@ -177,9 +178,9 @@ std::string Disassembler::disassemble(const Program& program) {
         }
         const bool wideLoad = code[i].code == (BPF_LD | BPF_DW | BPF_IMM);
         const bpf_insn* next = wideLoad && i + 1 < code.size() ? &code[i + 1] : nullptr;
-        char prefix[32];
-        std::snprintf(prefix, sizeof prefix, "%5zu: ", i);
-        out += prefix + format(code[i], i, next) + "\n";
+        std::array<char, 32> prefix{};
+        std::snprintf(prefix.data(), prefix.size(), "%5zu: ", i);
+        out += prefix.data() + format(code[i], i, next) + "\n";
         if (wideLoad) {
             ++i; // the second slot is part of this instruction
         }

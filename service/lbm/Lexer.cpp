@@ -194,7 +194,7 @@ private:
             advance();
             return static_cast<char>(high * 16 + low);
         }
-        fail(at, "unknown escape in string (use \\\", \\\\ or \\xNN)");
+        fail(at, R"(unknown escape in string (use \", \\ or \xNN))");
     }
 
     Token punctuation(const SourcePosition& at) {
@@ -251,7 +251,7 @@ private:
         if (std::isprint(byte) != 0) {
             fail(at, std::string("unexpected character '") + c + "'");
         }
-        static constexpr char digits[] = "0123456789abcdef";
+        static constexpr std::string_view digits = "0123456789abcdef";
         fail(at, std::string("unexpected byte 0x") + digits[byte >> 4] + digits[byte & 0xf]);
     }
 };

@@ -2,6 +2,8 @@
 
 #include "lbm/Overloaded.h"
 
+#include <string_view>
+
 namespace mamori::lbm {
 namespace {
 
@@ -10,7 +12,7 @@ namespace {
 enum Level { OrLevel = 1, AndLevel = 2, UnaryLevel = 3, AtomLevel = 4 };
 
 std::string hexNumber(uint64_t value) {
-    static constexpr char digits[] = "0123456789abcdef";
+    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
     do {
         out.insert(out.begin(), digits[value & 0xf]);
@@ -24,7 +26,7 @@ std::string number(uint64_t value) {
 }
 
 std::string escapeString(const std::string& text) {
-    static constexpr char digits[] = "0123456789abcdef";
+    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out = "\"";
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);

@@ -14,7 +14,7 @@ namespace {
 
 // Large enough for the tail of a 1M-instruction verification; the kernel keeps the end of the
 // log when it does not fit (rotating log since 6.4), and the end is what names the failure.
-constexpr size_t kLogSize = 16 * 1024 * 1024;
+constexpr size_t kLogSize = size_t{16} * 1024 * 1024;
 constexpr size_t kLogTailLines = 6;
 
 int loadOnce(const Program& program, char* log, size_t logSize, uint32_t logLevel) {

@@ -63,7 +63,9 @@ TestResult TestRunner::run(std::span<const uint8_t> packet, uint32_t repeat) con
     options.data_size_in = static_cast<uint32_t>(packet.size());
     options.data_out = out.data();
     options.data_size_out = static_cast<uint32_t>(out.size());
-    options.repeat = repeat;
+    // libbpf declares repeat as int, the kernel reads it as __u32: the modular conversion
+    // (defined since C++20) hands the kernel the same 32 bits.
+    options.repeat = static_cast<int>(repeat);
     if (bpf_prog_test_run_opts(fd_, &options) != 0) {
         const int error = errno;
         throw std::system_error(error, std::generic_category(), "BPF_PROG_TEST_RUN");

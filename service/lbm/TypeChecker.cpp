@@ -4,6 +4,7 @@
 #include "lbm/Printer.h"
 #include "lbm/RuleError.h"
 
+#include <string_view>
 #include <vector>
 
 namespace mamori::lbm {
@@ -15,7 +16,7 @@ constexpr uint32_t kMaxNumericSlice = 8;
 constexpr uint32_t kMaxPacketOffset = 0xffff;
 
 std::string hex(uint64_t value) {
-    static constexpr char digits[] = "0123456789abcdef";
+    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
     do {
         out.insert(out.begin(), digits[value & 0xf]);
@@ -148,7 +149,7 @@ void checkBytesComparison(const Comparison& c) {
     if (length > kMaxNumericSlice) {
         fail(c.lhs.position, std::to_string(length) + " bytes of " + name(c.lhs) +
                                  " are more than 8; compare them with a string of " +
-                                 std::to_string(length) + " bytes (\"\\xNN...\")");
+                                 std::to_string(length) + R"( bytes ("\xNN..."))");
     }
     checkNumberFits(c.lhs, std::get<uint64_t>(c.rhs), bitsMax(length * 8), length * 8);
 }

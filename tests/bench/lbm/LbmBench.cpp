@@ -63,10 +63,17 @@ std::string thousandRules() {
     std::string text;
     for (int i = 0; i < 1000; ++i) {
         const std::string n = std::to_string(i);
-        text += "rule r" + n + " drop { bt.l2cap.cid == " + std::to_string(0x40 + i % 500) +
-                " && (bt.l2cap.sig.cmd.code in {2, 4, " + std::to_string(6 + i % 200) +
-                "} || bt.l2cap.payload[0:2] == " + n + ") && !(bt.l2cap.len < " +
-                std::to_string(i % 64) + ") }\n";
+        text.append("rule r")
+            .append(n)
+            .append(" drop { bt.l2cap.cid == ")
+            .append(std::to_string(0x40 + i % 500))
+            .append(" && (bt.l2cap.sig.cmd.code in {2, 4, ")
+            .append(std::to_string(6 + i % 200))
+            .append("} || bt.l2cap.payload[0:2] == ")
+            .append(n)
+            .append(") && !(bt.l2cap.len < ")
+            .append(std::to_string(i % 64))
+            .append(") }\n");
     }
     return text;
 }

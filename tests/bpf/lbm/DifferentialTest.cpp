@@ -8,6 +8,7 @@
 #include "lbm/Printer.h"
 #include "lbm/RuleError.h"
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <gtest/gtest.h>
@@ -35,8 +36,8 @@ public:
             Rule rule;
             rule.name = "r" + std::to_string(i);
             rule.subsystem = chance(5) ? packetSubsystem() : main;
-            static constexpr Action kActions[] = {Action::Drop, Action::Drop, Action::Allow,
-                                                  Action::Log};
+            static constexpr std::array<Action, 4> kActions = {Action::Drop, Action::Drop,
+                                                               Action::Allow, Action::Log};
             rule.action = kActions[pick(0, 3)];
             rule.condition = expr(*rule.subsystem, pick(0, 4));
             file.rules.push_back(std::move(rule));
@@ -69,13 +70,14 @@ private:
     bool chance(int oneIn) { return pick(1, oneIn) == 1; }
 
     Subsystem packetSubsystem() {
-        static constexpr Subsystem kAll[] = {Subsystem::UsbUrb, Subsystem::BtHci,
-                                             Subsystem::BtL2cap};
+        static constexpr std::array<Subsystem, 3> kAll = {Subsystem::UsbUrb, Subsystem::BtHci,
+                                                          Subsystem::BtL2cap};
         return kAll[pick(0, 2)];
     }
 
     uint8_t byte() {
-        static constexpr uint8_t kAlphabet[] = {0x00, 0x01, 0x02, 0x05, 0x7f, 0x80, 0xff};
+        static constexpr std::array<uint8_t, 7> kAlphabet = {0x00, 0x01, 0x02, 0x05,
+                                                             0x7f, 0x80, 0xff};
         return kAlphabet[pick(0, 6)];
     }
 
@@ -194,9 +196,9 @@ private:
         const bool meta = field->source == FieldSource::Meta;
         const uint32_t limit = meta ? field->widthBits / 8 : 40;
         c.lhs.sliced = !meta || !chance(4); // usb.urb.setup may be compared whole
-        const uint32_t begin = static_cast<uint32_t>(pick(0, static_cast<int>(limit) - 1));
+        const auto begin = static_cast<uint32_t>(pick(0, static_cast<int>(limit) - 1));
         const uint32_t maxLength = meta ? limit - begin : 12;
-        const uint32_t length = static_cast<uint32_t>(pick(1, static_cast<int>(maxLength)));
+        const auto length = static_cast<uint32_t>(pick(1, static_cast<int>(maxLength)));
         c.lhs.sliceBegin = c.lhs.sliced ? begin : 0;
         c.lhs.sliceEnd = c.lhs.sliced ? begin + length : limit;
         const uint32_t bytes = c.lhs.sliceEnd - c.lhs.sliceBegin;
@@ -230,10 +232,10 @@ Subsystem subsystemOf(uint32_t code) {
 
 std::string hex(const std::vector<uint8_t>& bytes) {
     std::string out;
-    char buffer[4];
+    std::array<char, 4> buffer{};
     for (const uint8_t b : bytes) {
-        std::snprintf(buffer, sizeof buffer, "%02x", b);
-        out += buffer;
+        std::snprintf(buffer.data(), buffer.size(), "%02x", b);
+        out += buffer.data();
     }
     return out;
 }

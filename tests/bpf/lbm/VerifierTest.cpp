@@ -72,16 +72,31 @@ std::string generatedRules(int count) {
         const std::string n = std::to_string(i);
         switch (i % 3) {
         case 0:
-            text += "rule r" + n + " drop { bt.l2cap.cid == " + n + " && bt.l2cap.sig.cmd.len > " +
-                    std::to_string(i % 200) + " }\n";
+            text.append("rule r")
+                .append(n)
+                .append(" drop { bt.l2cap.cid == ")
+                .append(n)
+                .append(" && bt.l2cap.sig.cmd.len > ")
+                .append(std::to_string(i % 200))
+                .append(" }\n");
             break;
         case 1:
-            text += "rule r" + n + " allow { bt.l2cap.payload[" + std::to_string(i % 40) + ":" +
-                    std::to_string(i % 40 + 2) + "] == " + n + " || bt.l2cap.len < 3 }\n";
+            text.append("rule r")
+                .append(n)
+                .append(" allow { bt.l2cap.payload[")
+                .append(std::to_string(i % 40))
+                .append(":")
+                .append(std::to_string(i % 40 + 2))
+                .append("] == ")
+                .append(n)
+                .append(" || bt.l2cap.len < 3 }\n");
             break;
         default:
-            text += "rule r" + n + " drop { bt.l2cap.sig.cmd.code in {1, 3, 5, " +
-                    std::to_string(i % 250) + "} && !(bt.l2cap.sig.cmd.id == 7) }\n";
+            text.append("rule r")
+                .append(n)
+                .append(" drop { bt.l2cap.sig.cmd.code in {1, 3, 5, ")
+                .append(std::to_string(i % 250))
+                .append("} && !(bt.l2cap.sig.cmd.id == 7) }\n");
             break;
         }
     }

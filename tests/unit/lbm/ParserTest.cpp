@@ -224,7 +224,7 @@ TEST(ParseExpression, RejectsTrailingTokens) {
 }
 
 TEST(Lexer, TokensAndEscapes) {
-    const auto tokens = Lexer::tokenize("a.b-c[1:0x2] \"\\x41\\\\\" != + , }", "t");
+    const auto tokens = Lexer::tokenize(R"(a.b-c[1:0x2] "\x41\\" != + , })", "t");
     ASSERT_EQ(tokens.size(), 12u);
     EXPECT_EQ(tokens[0].text, "a.b-c");
     EXPECT_EQ(tokens[4].number, 2u);
