@@ -11,9 +11,10 @@ packages=(
   # D-Bus service
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev dbus polkitd pkexec
   # engines
-  libseccomp-dev
+  libseccomp-dev libudev-dev libssl-dev
   # tests
-  libgtest-dev libgmock-dev libxml2-dev libxml2-utils util-linux iproute2
+  libgtest-dev libgmock-dev libxml2-dev libxml2-utils util-linux iproute2 umockdev libumockdev-dev
+  libglib2.0-bin
   # gui
   qt6-base-dev qt6-base-dev-tools
 )

@@ -8,6 +8,10 @@ void registerDbusTypes() {
     qDBusRegisterMetaType<FeatureState>();
     qDBusRegisterMetaType<MamoriFeatureMap>();
     qDBusRegisterMetaType<MamoriEngineMap>();
+    qDBusRegisterMetaType<InterfaceState>();
+    qDBusRegisterMetaType<StoredRule>();
+    qDBusRegisterMetaType<MamoriInterfaceList>();
+    qDBusRegisterMetaType<MamoriRuleList>();
 }
 
 } // namespace mamori::gui
@@ -22,6 +26,36 @@ QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::FeatureSta
 const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::FeatureState& state) {
     argument.beginStructure();
     argument >> state.available >> state.detail;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::InterfaceState& state) {
+    argument.beginStructure();
+    argument << state.number << state.interfaceClass << state.subClass << state.protocol
+             << state.authorized;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::InterfaceState& state) {
+    argument.beginStructure();
+    argument >> state.number >> state.interfaceClass >> state.subClass >> state.protocol >>
+        state.authorized;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::StoredRule& rule) {
+    argument.beginStructure();
+    argument << rule.name << rule.text;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::StoredRule& rule) {
+    argument.beginStructure();
+    argument >> rule.name >> rule.text;
     argument.endStructure();
     return argument;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QDBusArgument>
+#include <QList>
 #include <QMap>
 #include <QMetaType>
 #include <QString>
@@ -15,6 +16,21 @@ struct FeatureState {
     QString detail;
 };
 
+// One entry of Device.Interfaces: (number, class, subclass, protocol, authorized).
+struct InterfaceState {
+    uchar number = 0;
+    uchar interfaceClass = 0;
+    uchar subClass = 0;
+    uchar protocol = 0;
+    bool authorized = false;
+};
+
+// One entry of Devices.ListRules: (name, rule text).
+struct StoredRule {
+    QString name;
+    QString text;
+};
+
 void registerDbusTypes();
 
 } // namespace mamori::gui
@@ -22,8 +38,19 @@ void registerDbusTypes();
 QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::FeatureState& state);
 const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::FeatureState& state);
 
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::InterfaceState& state);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::InterfaceState& state);
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::StoredRule& rule);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::StoredRule& rule);
+
 using MamoriFeatureMap = QMap<QString, mamori::gui::FeatureState>;
+using MamoriInterfaceList = QList<mamori::gui::InterfaceState>;
+using MamoriRuleList = QList<mamori::gui::StoredRule>;
 using MamoriEngineMap = QMap<QString, bool>;
 Q_DECLARE_METATYPE(mamori::gui::FeatureState)
 Q_DECLARE_METATYPE(MamoriFeatureMap)
 Q_DECLARE_METATYPE(MamoriEngineMap)
+Q_DECLARE_METATYPE(mamori::gui::InterfaceState)
+Q_DECLARE_METATYPE(mamori::gui::StoredRule)
+Q_DECLARE_METATYPE(MamoriInterfaceList)
+Q_DECLARE_METATYPE(MamoriRuleList)

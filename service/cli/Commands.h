@@ -51,5 +51,7 @@ int commandEngine(Bus& bus, const Options& options, const Arguments& args);
 int commandReload(Bus& bus, const Options& options, const Arguments& args);
 // `lbm check|compile|dump|test`: runs locally on a rule file, never through mamorid.
 int commandLbm(Bus& bus, const Options& options, const Arguments& args);
+// `devices list|show|allow|block|rules|add-rule|remove-rule|policy|allow-all|bluetooth`.
+int commandDevices(Bus& bus, const Options& options, const Arguments& args);
 
 } // namespace mamori::cli

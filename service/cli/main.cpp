@@ -24,6 +24,20 @@ constexpr const char* kUsage =
     "  features                        what this kernel allows (eBPF, seccomp, patches)\n"
     "  engine enable|disable NAME      switch the dns, sandbox or devices engine (asks polkit)\n"
     "  reload                          re-read /etc/mamori/mamori.conf (asks polkit)\n"
+    "  devices [list]                  USB devices mamorid knows and whether they may work\n"
+    "  devices show ID                 one device: identity, interfaces, decision\n"
+    "  devices allow ID [--always] [--interface N]...\n"
+    "                                  allow a device (only the interfaces given, if any);\n"
+    "                                  --always remembers it (asks polkit)\n"
+    "  devices block ID [--always]     keep a device off (asks polkit)\n"
+    "  devices rules                   the stored device rules (asks polkit)\n"
+    "  devices add-rule TEXT           store a rule in the peripheral rule language\n"
+    "  devices remove-rule NAME        remove a stored rule\n"
+    "  devices policy [allow|ask|block] show or set what happens to new devices\n"
+    "  devices allow-all --for DURATION\n"
+    "                                  emergency escape: allow every device plugged in\n"
+    "                                  during DURATION (90s, 5m, 1h; 0 ends it)\n"
+    "  devices bluetooth [on|off]      show or switch the Bluetooth radios\n"
     "  lbm check FILE                  parse and type-check a peripheral rule file\n"
     "  lbm compile FILE [-o OUT] [--target lbm|xdp]\n"
     "                                  compile its packet rules to raw eBPF bytecode\n"
@@ -44,11 +58,9 @@ constexpr const char* kUsage =
 using Command = std::function<int(Bus&, const Options&, const Arguments&)>;
 
 const std::map<std::string_view, Command>& commands() {
-    static const std::map<std::string_view, Command> table{{"status", commandStatus},
-                                                           {"features", commandFeatures},
-                                                           {"engine", commandEngine},
-                                                           {"reload", commandReload},
-                                                           {"lbm", commandLbm}};
+    static const std::map<std::string_view, Command> table{
+        {"status", commandStatus}, {"features", commandFeatures}, {"engine", commandEngine},
+        {"reload", commandReload}, {"devices", commandDevices},   {"lbm", commandLbm}};
     return table;
 }
 

@@ -2,7 +2,7 @@
 _mamorictl() {
     local cur prev words cword
     _init_completion || return
-    local commands="status features engine reload lbm"
+    local commands="status features engine reload devices lbm"
     local i cmd=""
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
@@ -20,6 +20,32 @@ _mamorictl() {
                 COMPREPLY=($(compgen -W "enable disable" -- "$cur"))
             elif [[ "$prev" == enable || "$prev" == disable ]]; then
                 COMPREPLY=($(compgen -W "dns sandbox devices" -- "$cur"))
+            fi
+            ;;
+        devices)
+            local verb="" j
+            for ((j = i + 1; j < cword; j++)); do
+                case "${words[j]}" in
+                    -*) ;;
+                    *) verb="${words[j]}"; break ;;
+                esac
+            done
+            if [[ -z "$verb" ]]; then
+                COMPREPLY=($(compgen -W "list show allow block rules add-rule remove-rule policy allow-all bluetooth" -- "$cur"))
+            elif [[ "$verb" == policy && "$prev" == policy ]]; then
+                COMPREPLY=($(compgen -W "allow ask block" -- "$cur"))
+            elif [[ "$verb" == bluetooth && "$prev" == bluetooth ]]; then
+                COMPREPLY=($(compgen -W "on off" -- "$cur"))
+            elif [[ "$verb" == allow-all && "$prev" == allow-all ]]; then
+                COMPREPLY=($(compgen -W "--for" -- "$cur"))
+            elif [[ "$verb" == allow && "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--always --interface --json" -- "$cur"))
+            elif [[ "$verb" == block && "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--always --json" -- "$cur"))
+            elif [[ ( "$verb" == show || "$verb" == allow || "$verb" == block ) && "$prev" == "$verb" ]]; then
+                local ids
+                ids=$(mamorictl devices list --json 2>/dev/null | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
+                COMPREPLY=($(compgen -W "$ids" -- "$cur"))
             fi
             ;;
         lbm)

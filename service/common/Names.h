@@ -19,7 +19,19 @@ inline constexpr std::string_view kSandbox = "org.mamori.Mamori1.Sandbox";
 inline constexpr std::string_view kDevices = "org.mamori.Mamori1.Devices";
 inline constexpr std::string_view kLbm = "org.mamori.Mamori1.Lbm";
 inline constexpr std::string_view kDevice = "org.mamori.Mamori1.Device";
+inline constexpr std::string_view kObjectManager = "org.freedesktop.DBus.ObjectManager";
+inline constexpr std::string_view kProperties = "org.freedesktop.DBus.Properties";
 } // namespace iface
+
+// Values of the Devices and Device interfaces' string arguments and properties.
+namespace device {
+inline constexpr std::string_view kScopeOnce = "once";
+inline constexpr std::string_view kScopeAlways = "always";
+inline constexpr std::string_view kStatusWaiting = "waiting";
+inline constexpr std::string_view kStatusAuthorized = "authorized";
+inline constexpr std::string_view kStatusPartlyAuthorized = "partly-authorized";
+inline constexpr std::string_view kStatusBlocked = "blocked";
+} // namespace device
 
 // The Manager API version (the `Version` property). Bump on any incompatible change.
 inline constexpr unsigned kApiVersion = 1;
@@ -39,6 +51,8 @@ inline constexpr std::string_view kAccessDenied = "org.freedesktop.DBus.Error.Ac
 inline constexpr std::string_view kInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 inline constexpr std::string_view kServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown";
 inline constexpr std::string_view kNameHasNoOwner = "org.freedesktop.DBus.Error.NameHasNoOwner";
+// sd-bus's reply to a call on a path where no object is (an unplugged device's id).
+inline constexpr std::string_view kUnknownObject = "org.freedesktop.DBus.Error.UnknownObject";
 inline constexpr std::string_view kPrefix = "org.mamori.Mamori1.Error.";
 } // namespace error
 

@@ -15,6 +15,14 @@ using namespace names;
 constexpr std::array kTable = {
     MethodAction{iface::kManager, "SetEngineEnabled", action::kManage},
     MethodAction{iface::kManager, "Reload", action::kManage},
+    MethodAction{iface::kDevice, "Authorize", action::kDevicesAuthorize},
+    MethodAction{iface::kDevice, "Block", action::kDevicesAuthorize},
+    MethodAction{iface::kDevices, "ListRules", action::kDevicesManage},
+    MethodAction{iface::kDevices, "AddRule", action::kDevicesManage},
+    MethodAction{iface::kDevices, "RemoveRule", action::kDevicesManage},
+    MethodAction{iface::kDevices, "SetDefaultPolicy", action::kDevicesManage},
+    MethodAction{iface::kDevices, "AllowAll", action::kDevicesManage},
+    MethodAction{iface::kDevices, "SetBluetoothBlocked", action::kDevicesManage},
 };
 
 } // namespace

@@ -72,6 +72,8 @@ LoadedConfig loadConfig(const std::filesystem::path& path) {
                 readDaemonGroup(*file, group, out);
             } else if (group.name == "Engines") {
                 readEnginesGroup(*file, group, out);
+            } else if (group.name == "Devices") {
+                devices::readDevicesConfig(*file, group, out.config.devices, out.warnings);
             } else {
                 out.warnings.push_back(unknown(*file, group.line, "group [" + group.name + "]"));
             }

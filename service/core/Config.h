@@ -4,6 +4,7 @@
 
 #include "common/Engine.h"
 #include "common/Log.h"
+#include "devices/DevicesConfig.h"
 
 #include <chrono>
 #include <filesystem>
@@ -21,6 +22,8 @@ struct Config {
     // Whether each engine is on before anybody has chosen (no state file yet).
     std::map<Engine, bool> engineDefaults{
         {Engine::Dns, false}, {Engine::Sandbox, false}, {Engine::Devices, false}};
+    // [Devices]: how the USB engine treats devices nobody has decided about.
+    devices::DevicesConfig devices;
 };
 
 struct LoadedConfig {

@@ -10,6 +10,9 @@
 #include "core/EventLoop.h"
 #include "core/ManagerObject.h"
 #include "core/StateStore.h"
+#include "devices/BluetoothControl.h"
+#include "devices/DevicesObject.h"
+#include "devices/UsbEngine.h"
 #include "kernel/FeatureProbe.h"
 
 #include <csignal>
@@ -53,25 +56,57 @@ void warnAboutEngines(const EngineSettings& engines, const kernel::FeatureReport
     }
 }
 
-// Everything that lives while the daemon is on the bus, in construction order.
+// Everything that lives while the daemon is on the bus, in construction order. The loop
+// outlives it: engines unwatch their descriptors and cancel their timers when they go.
 class Service {
 public:
-    Service(const DaemonPaths& paths, Config config, sdbus::IConnection& connection)
+    Service(const DaemonPaths& paths, Config config, sdbus::IConnection& connection,
+            EventLoop& loop)
         : paths_(paths)
         , config_(std::move(config))
+        , loop_(loop)
         , features_(kernel::FeatureProbe{}.run())
         , store_(paths.stateDirectory)
         , engines_(store_)
-        , authorizer_(connection, config_.polkitTimeout) {
+        , authorizer_(connection, config_.polkitTimeout)
+        , bluetooth_(paths.stateDirectory) {
         logFeatures(features_);
         engines_.load(config_);
         warnAboutEngines(engines_, features_);
-        manager_.emplace(connection, ManagerObject::Context{authorizer_, engines_, store_,
-                                                            features_, [this] { reload(); }});
+        bluetooth_.attachBus(connection);
+        manager_.emplace(connection,
+                         ManagerObject::Context{authorizer_, engines_, store_, features_,
+                                                [this] { reload(); }, [this] { applyEngines(); }});
+        devicesObject_.emplace(connection, devices::DevicesObject::Context{
+                                               authorizer_, hooks(),
+                                               [this]() -> devices::UsbEngine& { return *usb_; },
+                                               [this] { return usbRunning_; }, bluetooth_});
+        usb_ = makeUsbEngine(config_.devices); // throws BadConfig: refuse to start
+        try {
+            applyEngines();
+        } catch (const std::exception& e) {
+            // The daemon still serves the other engines and can be told to try again.
+            log::error(e.what());
+        }
     }
+
+    ~Service() {
+        // Hubs get their defaults back before the objects that report devices go.
+        stopUsb();
+        usb_.reset();
+    }
+
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
     void reload() {
         auto loaded = loadConfig(paths_.configFile); // throws BadConfig, keeping the old one
+        // A changed [Devices] group needs a new engine; build it first so that a bad rule
+        // file refuses the reload instead of leaving no engine.
+        std::unique_ptr<devices::UsbEngine> next;
+        if (loaded.config.devices != config_.devices) {
+            next = makeUsbEngine(loaded.config.devices);
+        }
         for (const auto& warning : loaded.warnings) {
             log::warning(warning);
         }
@@ -80,19 +115,79 @@ public:
         authorizer_.setTimeout(config_.polkitTimeout);
         engines_.load(config_);
         warnAboutEngines(engines_, features_);
+        if (next) {
+            stopUsb();
+            usb_ = std::move(next);
+            log::notice("devices configuration changed; USB engine rebuilt");
+        }
+        applyEngines();
         log::notice("configuration and state reloaded");
     }
 
     void announceStateChanged() { manager_->announceStateChanged(); }
 
 private:
+    devices::EngineHooks hooks() {
+        return {[this](int fd, std::function<void()> onReadable) {
+                    loop_.watch(fd, std::move(onReadable));
+                },
+                [this](int fd) { loop_.unwatch(fd); },
+                [this](std::chrono::milliseconds delay, std::function<void()> callback) {
+                    return loop_.after(delay, std::move(callback));
+                },
+                [this](uint64_t id) { loop_.cancel(id); }};
+    }
+
+    std::unique_ptr<devices::UsbEngine> makeUsbEngine(const devices::DevicesConfig& config) {
+        return std::make_unique<devices::UsbEngine>(hooks(), paths_.stateDirectory, config,
+                                                    devicesObject_->events());
+    }
+
+    // Brings the running engines in line with the switches (start-up, SetEngineEnabled, reload).
+    void applyEngines() {
+        const bool wanted = engines_.enabled(Engine::Devices);
+        if (wanted == usbRunning_) {
+            return;
+        }
+        if (!wanted) {
+            stopUsb();
+            return;
+        }
+        try {
+            usb_->start();
+        } catch (const std::exception& e) {
+            usb_->stop(); // gives back whatever hub defaults it had already changed
+            throw MamoriError(ErrorCode::Failed,
+                              std::string("the devices engine could not start: ") + e.what());
+        }
+        usbRunning_ = true;
+        bluetooth_.restore();
+        devicesObject_->engineStateChanged();
+        log::notice("devices engine started");
+    }
+
+    void stopUsb() {
+        if (!usbRunning_) {
+            return;
+        }
+        usb_->stop();
+        usbRunning_ = false;
+        devicesObject_->engineStateChanged();
+        log::notice("devices engine stopped; USB controllers have their defaults back");
+    }
+
     const DaemonPaths& paths_;
     Config config_;
+    EventLoop& loop_;
     kernel::FeatureReport features_;
     StateStore store_;
     EngineSettings engines_;
     Authorizer authorizer_;
+    devices::BluetoothControl bluetooth_;
     std::optional<ManagerObject> manager_;
+    std::optional<devices::DevicesObject> devicesObject_;
+    std::unique_ptr<devices::UsbEngine> usb_;
+    bool usbRunning_ = false;
 };
 
 bool nameIsTaken(sdbus::IConnection& connection) {
@@ -155,8 +250,8 @@ int runDaemon(const DaemonPaths& paths) {
         return EXIT_FAILURE;
     }
 
-    Service service(paths, std::move(loaded.config), *connection);
     EventLoop loop(*connection);
+    Service service(paths, std::move(loaded.config), *connection, loop);
     loop.onSignal(SIGTERM, [&] { loop.quit(); });
     loop.onSignal(SIGINT, [&] { loop.quit(); });
     loop.onSignal(SIGHUP, [&] {

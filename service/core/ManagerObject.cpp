@@ -66,6 +66,7 @@ void ManagerObject::SetEngineEnabled(sdbus::Result<>&& result, std::string engin
             }
             if (context_.engines.enabled(*id) != enabled) {
                 context_.engines.setEnabled(*id, enabled);
+                context_.enginesChanged();
                 announceStateChanged();
             }
             reply.returnResults();

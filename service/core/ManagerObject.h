@@ -21,6 +21,8 @@ public:
         const StateStore& store;
         const kernel::FeatureReport& features;
         std::function<void()> reload; // throws MamoriError(BadConfig) and keeps the old config
+        // After an engine was switched on or off: start or stop what it runs.
+        std::function<void()> enginesChanged;
     };
 
     ManagerObject(sdbus::IConnection& connection, Context context);

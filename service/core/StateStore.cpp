@@ -2,7 +2,7 @@
 
 #include "common/Errors.h"
 #include "common/Log.h"
-#include "core/AtomicFile.h"
+#include "common/AtomicFile.h"
 
 #include <array>
 #include <chrono>

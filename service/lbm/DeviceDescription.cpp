@@ -75,6 +75,10 @@ const std::array kAccessors = {
           [](const DeviceDescription& d, const InterfaceDescription*) { return text(d.product); }},
     Entry{"usb.manufacturer", [](const DeviceDescription& d,
                                  const InterfaceDescription*) { return text(d.manufacturer); }},
+    Entry{"usb.descriptor_hash",
+          [](const DeviceDescription& d, const InterfaceDescription*) {
+              return text(d.descriptorHash);
+          }},
     Entry{"usb.interface_classes", interfaceClasses},
     Entry{"usb.interface_count",
           [](const DeviceDescription& d, const InterfaceDescription*) {

@@ -36,6 +36,9 @@ struct DeviceDescription {
     std::optional<std::string> serial;
     std::optional<std::string> product;
     std::optional<std::string> manufacturer;
+    // Lower-case hex SHA-256 of the sysfs `descriptors` file: identifies a device model and
+    // firmware independently of the port (what "always" rules bind to).
+    std::optional<std::string> descriptorHash;
     std::vector<InterfaceDescription> interfaces;
 };
 

@@ -66,6 +66,8 @@ const std::array kFields = {
     device("usb.serial", S, 0, "serial number string; no value when the device has none"),
     device("usb.product", S, 0, "product string; no value when the device has none"),
     device("usb.manufacturer", S, 0, "manufacturer string; no value when the device has none"),
+    device("usb.descriptor_hash", S, 0,
+           "hex SHA-256 of the device's descriptors (sysfs `descriptors`); stable across ports"),
     FieldInfo{"usb.interface_classes", Subsystem::UsbDevice, FieldType::NumberSet, 8,
               FieldSource::Device, 0, 0, 0,
               "classes of all interfaces of the active configuration (use with `in`)"},

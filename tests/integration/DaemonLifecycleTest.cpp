@@ -110,23 +110,23 @@ TEST_F(DaemonLifecycle, PolkitdKnowsEveryMamoriAction) {
 }
 
 TEST(DaemonCommandLine, HelpVersionAndBadArguments) {
-    const auto help = Subprocess::run({{MAMORID_PATH, "--help"}, {}, {}, {}});
+    const auto help = Subprocess::run({{MAMORID_PATH, "--help"}, {}, {}, {}, {}});
     EXPECT_EQ(help.exitCode, 0);
     EXPECT_NE(help.out.find("Usage: mamorid"), std::string::npos);
     EXPECT_NE(help.out.find("STATE_DIRECTORY"), std::string::npos);
 
-    const auto version = Subprocess::run({{MAMORID_PATH, "--version"}, {}, {}, {}});
+    const auto version = Subprocess::run({{MAMORID_PATH, "--version"}, {}, {}, {}, {}});
     EXPECT_EQ(version.exitCode, 0);
     EXPECT_EQ(version.out.rfind("mamorid ", 0), 0U);
 
-    const auto bad = Subprocess::run({{MAMORID_PATH, "--frobnicate"}, {}, {}, {}});
+    const auto bad = Subprocess::run({{MAMORID_PATH, "--frobnicate"}, {}, {}, {}, {}});
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(bad.err.find("unknown argument '--frobnicate'"), std::string::npos);
 
-    const auto ctlHelp = Subprocess::run({{MAMORICTL_PATH, "--help"}, {}, {}, {}});
+    const auto ctlHelp = Subprocess::run({{MAMORICTL_PATH, "--help"}, {}, {}, {}, {}});
     EXPECT_EQ(ctlHelp.exitCode, 0);
     EXPECT_NE(ctlHelp.out.find("engine enable|disable NAME"), std::string::npos);
-    const auto ctlBad = Subprocess::run({{MAMORICTL_PATH, "engine", "enable"}, {}, {}, {}});
+    const auto ctlBad = Subprocess::run({{MAMORICTL_PATH, "engine", "enable"}, {}, {}, {}, {}});
     EXPECT_EQ(ctlBad.exitCode, 2);
     EXPECT_NE(ctlBad.err.find("usage: mamorictl engine"), std::string::npos) << ctlBad.err;
 }

@@ -1,7 +1,8 @@
 // mamorid's main loop: engines rely on its fd watches and one-shot timers (udev monitors,
 // approval timeouts), so their behaviour is checked against a real bus connection.
-#include "Subprocess.h"
 #include "core/EventLoop.h"
+
+#include "Subprocess.h"
 
 #include <array>
 #include <chrono>
@@ -20,16 +21,16 @@ namespace {
 class EventLoopTest : public testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("mamori-loop-" + std::to_string(getpid()));
+        dir_ = std::filesystem::temp_directory_path() / ("mamori-loop-" + std::to_string(getpid()));
         std::filesystem::create_directories(dir_);
         const auto socket = dir_ / "bus";
-        bus_ = std::make_unique<test::Subprocess>(test::Subprocess::Options{
-            {"/usr/bin/dbus-daemon", "--session", "--nofork", "--nosyslog",
-             "--address=unix:path=" + socket.string()},
-            {},
-            {},
-            {}});
+        bus_ = std::make_unique<test::Subprocess>(
+            test::Subprocess::Options{{"/usr/bin/dbus-daemon", "--session", "--nofork",
+                                       "--nosyslog", "--address=unix:path=" + socket.string()},
+                                      {},
+                                      {},
+                                      {},
+                                      {}});
         for (int i = 0; i < 300 && !std::filesystem::exists(socket); ++i) {
             std::this_thread::sleep_for(10ms);
         }

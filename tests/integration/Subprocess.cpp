@@ -2,6 +2,7 @@
 
 #include "common/UniqueFd.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -30,12 +31,14 @@ void dropTo(uid_t uid) {
     }
 }
 
-std::vector<std::string> environmentWith(const std::map<std::string, std::string>& extra) {
+std::vector<std::string> environmentWith(const std::map<std::string, std::string>& extra,
+                                         const std::vector<std::string>& unset) {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string entry(*e);
         const auto name = entry.substr(0, entry.find('='));
-        if (extra.count(name) == 0) {
+        const bool removed = std::find(unset.begin(), unset.end(), name) != unset.end();
+        if (extra.count(name) == 0 && !removed) {
             env.push_back(entry);
         }
     }
@@ -58,7 +61,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 
 pid_t spawn(const Subprocess::Options& options, int outFd, int errFd) {
     auto args = options.argv;
-    auto env = environmentWith(options.env);
+    auto env = environmentWith(options.env, options.unsetEnv);
     auto argv = pointers(args);
     auto envp = pointers(env);
     const pid_t pid = fork();
@@ -194,34 +197,6 @@ RunResult Subprocess::run(const Options& options, double timeoutSeconds) {
     }
     result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
-}
-
-std::string runInChildAs(uid_t uid, const std::function<std::string()>& body) {
-    auto pipe = makePipe();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        pipe[0].reset();
-        dropTo(uid);
-        std::string out;
-        try {
-            out = body();
-        } catch (const std::exception& e) {
-            out = std::string("exception: ") + e.what();
-        }
-        (void)!write(pipe[1].get(), out.data(), out.size());
-        _exit(0);
-    }
-    pipe[1].reset();
-    std::string out;
-    for (;;) {
-        const size_t before = out.size();
-        drain(pipe[0].get(), out);
-        if (out.size() == before) {
-            break;
-        }
-    }
-    waitpid(pid, nullptr, 0);
-    return out;
 }
 
 uid_t uidOf(const std::string& user) {

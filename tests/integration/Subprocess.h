@@ -24,6 +24,9 @@ public:
         std::map<std::string, std::string> env; // added to (or replacing in) the test's env
         std::optional<uid_t> uid;               // drop to this user (and its primary group)
         std::string stderrPath;                 // append stderr here; empty: inherit
+        // Removed from the inherited environment, e.g. umockdev's LD_PRELOAD for programs
+        // that must see the real machine.
+        std::vector<std::string> unsetEnv;
     };
 
     explicit Subprocess(const Options& options);
@@ -45,10 +48,6 @@ private:
     int status_ = 0;
     bool reaped_ = false;
 };
-
-// Runs `body` in a forked child that has dropped to `uid`; returns what the body returned.
-// For D-Bus calls made as an unprivileged user from inside a test.
-std::string runInChildAs(uid_t uid, const std::function<std::string()>& body);
 
 uid_t uidOf(const std::string& user);
 

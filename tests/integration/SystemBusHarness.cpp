@@ -19,6 +19,9 @@ constexpr const char* kDbusDaemon = "/usr/bin/dbus-daemon";
 constexpr const char* kPolkitd = "/usr/lib/polkit-1/polkitd";
 constexpr const char* kPolkitActions = "/usr/share/polkit-1/actions";
 constexpr const char* kPolkitRules = "/etc/polkit-1/rules.d";
+// A test process under umockdev-wrapper hands its fake /sys to mamorid only; the bus, polkitd
+// and the clients must see the real machine (polkitd reads /proc and /sys for sessions).
+const std::vector<std::string> kMockEnvironment{"LD_PRELOAD", "UMOCKDEV_DIR"};
 
 void replaceAll(std::string& text, const std::string& from, const std::string& to) {
     for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
@@ -110,7 +113,8 @@ void SystemBusHarness::startBus() {
         {kDbusDaemon, "--nofork", "--nosyslog", "--config-file=" + (dir_ / "bus.conf").string()},
         {},
         {},
-        (dir_ / "dbus-daemon.log").string()});
+        (dir_ / "dbus-daemon.log").string(),
+        kMockEnvironment});
     address_ = "unix:path=" + socket.string();
     for (int i = 0; i < 500 && !std::filesystem::exists(socket); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -145,7 +149,8 @@ void SystemBusHarness::startPolkit() {
         std::make_unique<Subprocess>(Subprocess::Options{{kPolkitd, "--no-debug"},
                                                          {{"DBUS_SYSTEM_BUS_ADDRESS", address_}},
                                                          {},
-                                                         (dir_ / "polkitd.log").string()});
+                                                         (dir_ / "polkitd.log").string(),
+                                                         kMockEnvironment});
     waitForName("org.freedesktop.PolicyKit1", 15.0);
 }
 
@@ -188,7 +193,8 @@ SystemBusHarness::spawnDaemon(const std::map<std::string, std::string>& extraEnv
     auto env = daemonEnvironment();
     env.insert(extraEnv.begin(), extraEnv.end());
     return std::make_unique<Subprocess>(
-        Subprocess::Options{{MAMORID_PATH}, env, {}, daemonLog().string()});
+        // mamorid keeps LD_PRELOAD and UMOCKDEV_DIR: it is the one meant to see the testbed.
+        Subprocess::Options{{MAMORID_PATH}, env, {}, daemonLog().string(), {}});
 }
 
 void SystemBusHarness::startDaemon() {
@@ -227,7 +233,39 @@ RunResult SystemBusHarness::mamorictl(const std::vector<std::string>& args,
 
 RunResult SystemBusHarness::run(const std::vector<std::string>& argv,
                                 std::optional<uid_t> uid) const {
-    return Subprocess::run({argv, {{"DBUS_SYSTEM_BUS_ADDRESS", address_}}, uid, {}});
+    return Subprocess::run(
+        {argv, {{"DBUS_SYSTEM_BUS_ADDRESS", address_}}, uid, {}, kMockEnvironment});
+}
+
+} // namespace mamori::test
+
+namespace mamori::test {
+
+std::string SystemBusHarness::callAs(uid_t uid, const std::string& path,
+                                     const std::string& interfaceDotMethod,
+                                     const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{
+        "/usr/bin/gdbus", "call", "--system", "--dest",          std::string(names::kBusName),
+        "--object-path",  path,   "--method", interfaceDotMethod};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto result = run(argv, uid);
+    auto trim = [](std::string text) {
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+            text.pop_back();
+        }
+        return text;
+    };
+    if (result.exitCode == 0) {
+        const auto reply = trim(result.out);
+        return reply == "()" ? "ok" : "ok " + reply;
+    }
+    // gdbus: "Error: GDBus.Error:<name>: <message>"
+    constexpr std::string_view kMarker = "GDBus.Error:";
+    const auto marker = result.err.find(kMarker);
+    if (marker == std::string::npos) {
+        return "gdbus failed: " + trim(result.err);
+    }
+    return trim(result.err.substr(marker + kMarker.size()));
 }
 
 } // namespace mamori::test

@@ -52,6 +52,13 @@ public:
     // Any program, with this bus as the system bus.
     RunResult run(const std::vector<std::string>& argv, std::optional<uid_t> uid = {}) const;
 
+    // Calls `interfaceDotMethod` on mamorid's object `path` as `uid`, through gdbus (a separate
+    // program, so no test code runs in a forked copy of this multi-threaded process). `args`
+    // are GVariant texts, e.g. "'once'" or "@ay []". Returns "ok" plus gdbus's printed reply,
+    // or "<D-Bus error name>: <message>".
+    std::string callAs(uid_t uid, const std::string& path, const std::string& interfaceDotMethod,
+                       const std::vector<std::string>& args = {}) const;
+
 private:
     void startBus();
     void installPolkitFiles();

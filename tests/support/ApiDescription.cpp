@@ -100,4 +100,37 @@ std::set<std::string> methodNames(const InterfaceDescription& description) {
     return names;
 }
 
+namespace {
+
+void compareSets(const std::string& what, const std::set<std::string>& live,
+                 const std::set<std::string>& golden, std::vector<std::string>& out) {
+    for (const auto& member : golden) {
+        if (live.count(member) == 0) {
+            out.push_back(what + ": not served: " + member);
+        }
+    }
+    for (const auto& member : live) {
+        if (golden.count(member) == 0) {
+            out.push_back(what + ": served but not in the XML: " + member);
+        }
+    }
+}
+
+} // namespace
+
+std::vector<std::string> differences(const ApiDescription& live, const ApiDescription& golden) {
+    std::vector<std::string> out;
+    for (const auto& [name, expected] : golden) {
+        const auto it = live.find(name);
+        if (it == live.end()) {
+            out.push_back(name + " is not served");
+            continue;
+        }
+        compareSets(name + " methods", it->second.methods, expected.methods, out);
+        compareSets(name + " properties", it->second.properties, expected.properties, out);
+        compareSets(name + " signals", it->second.signals, expected.signals, out);
+    }
+    return out;
+}
+
 } // namespace mamori::test

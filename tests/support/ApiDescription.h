@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mamori::test {
 
@@ -21,6 +22,11 @@ using ApiDescription = std::map<std::string, InterfaceDescription>;
 // Throws std::runtime_error when the document is not well-formed XML.
 ApiDescription parseIntrospection(std::string_view xml);
 ApiDescription parseIntrospectionFile(const std::string& path);
+
+// What `live` (a running object's introspection) lacks or does differently from each
+// interface of `golden` (an XML file of dbus/), one line per difference; empty when they agree.
+// Interfaces only `live` has (Properties, Introspectable, ...) are not differences.
+std::vector<std::string> differences(const ApiDescription& live, const ApiDescription& golden);
 
 // Bare method names per interface, for the authorization table check.
 std::set<std::string> methodNames(const InterfaceDescription& description);

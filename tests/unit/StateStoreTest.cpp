@@ -3,7 +3,7 @@
 #include "TempDir.h"
 #include "TestFiles.h"
 #include "common/Errors.h"
-#include "core/AtomicFile.h"
+#include "common/AtomicFile.h"
 #include "core/EngineSettings.h"
 
 #include <fstream>
