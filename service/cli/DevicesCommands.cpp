@@ -324,9 +324,48 @@ int allowAll(DevicesClient& client, const Options& options, const Arguments& arg
     return kExitOk;
 }
 
+// `devices bluetooth services [UUID...|none]`: show or set the allowed Bluetooth services.
+int bluetoothServices(DevicesClient& client, const Options& options, const Arguments& args) {
+    if (args.size() > 2) {
+        std::vector<std::string> uuids(args.begin() + 2, args.end());
+        if (uuids == std::vector<std::string>{"none"}) {
+            uuids.clear();
+        }
+        const PolkitTtyAgent agent;
+        client.SetBluetoothAllowedServices(uuids);
+    }
+    const auto services = client.BluetoothAllowedServices();
+    const bool enforced = client.BluetoothPolicyEnforced();
+    if (options.json) {
+        JsonWriter json;
+        json.beginObject().key("allowed_services").beginArray();
+        for (const auto& uuid : services) {
+            json.value(uuid);
+        }
+        json.endArray().key("enforced_by_bluez").value(enforced).endObject();
+        std::cout << json.str() << '\n';
+        return kExitOk;
+    }
+    if (services.empty()) {
+        std::cout << "Every Bluetooth service is allowed.\n";
+    } else {
+        std::cout << "Allowed Bluetooth services:\n";
+        for (const auto& uuid : services) {
+            std::cout << "  " << uuid << '\n';
+        }
+    }
+    if (!enforced) {
+        std::cout << "BlueZ is not running: the list is stored and applied when it starts.\n";
+    }
+    return kExitOk;
+}
+
 int bluetooth(DevicesClient& client, const Options& options, const Arguments& args) {
+    if (args.size() >= 2 && args[1] == "services") {
+        return bluetoothServices(client, options, args);
+    }
     if (args.size() > 2 || (args.size() == 2 && args[1] != "on" && args[1] != "off")) {
-        usage("'devices bluetooth' takes on or off");
+        usage("'devices bluetooth' takes on, off or services [UUID...|none]");
     }
     if (args.size() == 2) {
         const PolkitTtyAgent agent;

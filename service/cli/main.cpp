@@ -38,6 +38,8 @@ constexpr const char* kUsage =
     "                                  emergency escape: allow every device plugged in\n"
     "                                  during DURATION (90s, 5m, 1h; 0 ends it)\n"
     "  devices bluetooth [on|off]      show or switch the Bluetooth radios\n"
+    "  devices bluetooth services [UUID...|none]\n"
+    "                                  show or limit the Bluetooth services (via BlueZ)\n"
     "  lbm check FILE                  parse and type-check a peripheral rule file\n"
     "  lbm compile FILE [-o OUT] [--target lbm|xdp]\n"
     "                                  compile its packet rules to raw eBPF bytecode\n"

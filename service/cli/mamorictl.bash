@@ -35,7 +35,7 @@ _mamorictl() {
             elif [[ "$verb" == policy && "$prev" == policy ]]; then
                 COMPREPLY=($(compgen -W "allow ask block" -- "$cur"))
             elif [[ "$verb" == bluetooth && "$prev" == bluetooth ]]; then
-                COMPREPLY=($(compgen -W "on off" -- "$cur"))
+                COMPREPLY=($(compgen -W "on off services" -- "$cur"))
             elif [[ "$verb" == allow-all && "$prev" == allow-all ]]; then
                 COMPREPLY=($(compgen -W "--for" -- "$cur"))
             elif [[ "$verb" == allow && "$cur" == -* ]]; then

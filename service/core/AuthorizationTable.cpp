@@ -23,6 +23,7 @@ constexpr std::array kTable = {
     MethodAction{iface::kDevices, "SetDefaultPolicy", action::kDevicesManage},
     MethodAction{iface::kDevices, "AllowAll", action::kDevicesManage},
     MethodAction{iface::kDevices, "SetBluetoothBlocked", action::kDevicesManage},
+    MethodAction{iface::kDevices, "SetBluetoothAllowedServices", action::kDevicesManage},
 };
 
 } // namespace

@@ -55,10 +55,19 @@ BluezAdminPolicy::BluezAdminPolicy(sdbus::IConnection& bus, std::chrono::millise
     , timeout_(timeout) {}
 
 bool BluezAdminPolicy::available() const {
+    // Asked of the bus daemon, not of bluetoothd: this backs a property getter on mamorid's
+    // only thread, which must not wait on a stuck bluetoothd.
     try {
-        return managedObjects(*bus_, timeout_).has_value();
+        auto bus = sdbus::createProxy(*bus_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        bool owned = false;
+        bus->callMethod("NameHasOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withTimeout(timeout_)
+            .withArguments(std::string(kBluezName))
+            .storeResultsTo(owned);
+        return owned;
     } catch (const sdbus::Error& error) {
-        log::warning("BlueZ does not answer: " + describe(error));
+        log::warning("cannot ask the bus whether BlueZ runs: " + describe(error));
         return false;
     }
 }

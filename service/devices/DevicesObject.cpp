@@ -126,6 +126,14 @@ bool DevicesObject::BluetoothBlocked() {
     return context_.bluetooth.radioBlocked();
 }
 
+std::vector<std::string> DevicesObject::BluetoothAllowedServices() {
+    return context_.bluetooth.allowedServices();
+}
+
+bool DevicesObject::BluetoothPolicyEnforced() {
+    return context_.bluetooth.bluezAvailable();
+}
+
 void DevicesObject::ListRules(
     sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) {
     context_.authorizer.authorizeThen(
@@ -229,6 +237,28 @@ void DevicesObject::SetBluetoothBlocked(sdbus::Result<>&& result, bool blocked) 
                 emitPropertiesChangedSignal(std::string(names::iface::kDevices),
                                             {"BluetoothBlocked"});
             }
+        });
+}
+
+void DevicesObject::SetBluetoothAllowedServices(sdbus::Result<>&& result,
+                                                std::vector<std::string> uuids) {
+    context_.authorizer.authorizeThen(
+        getObject(), std::move(result), [this, uuids](sdbus::Result<>& reply) {
+            // Stored even when BlueZ refuses, so announce the change before reporting that.
+            const auto announce = [this] {
+                emitPropertiesChangedSignal(std::string(names::iface::kDevices),
+                                            {"BluetoothAllowedServices"});
+            };
+            try {
+                context_.bluetooth.setAllowedServices(uuids);
+            } catch (const MamoriError& e) {
+                if (e.code() == ErrorCode::Failed) {
+                    announce();
+                }
+                throw;
+            }
+            reply.returnResults();
+            announce();
         });
 }
 

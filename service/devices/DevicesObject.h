@@ -48,6 +48,8 @@ private:
     bool Enforcing() override;
     uint64_t AllowAllUntil() override;
     bool BluetoothBlocked() override;
+    std::vector<std::string> BluetoothAllowedServices() override;
+    bool BluetoothPolicyEnforced() override;
 
     void ListRules(
         sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) override;
@@ -56,6 +58,8 @@ private:
     void SetDefaultPolicy(sdbus::Result<>&& result, std::string policy) override;
     void AllowAll(sdbus::Result<>&& result, uint32_t seconds) override;
     void SetBluetoothBlocked(sdbus::Result<>&& result, bool blocked) override;
+    void SetBluetoothAllowedServices(sdbus::Result<>&& result,
+                                     std::vector<std::string> uuids) override;
 
     void deviceAdded(const UsbDevice& device);
     void deviceChanged(const UsbDevice& device);

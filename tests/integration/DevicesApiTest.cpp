@@ -596,6 +596,36 @@ TEST_F(DevicesApi, BluetoothStateIsReadableAndChangesAreAuthorized) {
     }
 }
 
+TEST_F(DevicesApi, BluetoothServiceListIsValidatedStoredAndKeptAcrossRestarts) {
+    startDaemon();
+    EXPECT_TRUE(devices_->BluetoothAllowedServices().empty()) << "no limit by default";
+    const auto denied = harness_->callAs(
+        uidOf("nobody"), std::string(names::kRootPath),
+        std::string(names::iface::kDevices) + ".SetBluetoothAllowedServices", {"['110b']"});
+    EXPECT_TRUE(startsWith(denied, names::error::kAccessDenied)) << denied;
+
+    const auto bad = errorOf([&] { devices_->SetBluetoothAllowedServices({"110b", "bogus"}); });
+    EXPECT_TRUE(startsWith(bad, names::error::kInvalidArgs)) << bad;
+    EXPECT_NE(bad.find("\"bogus\""), std::string::npos) << bad;
+    EXPECT_TRUE(devices_->BluetoothAllowedServices().empty()) << "a bad list changed something";
+
+    // No bluetoothd on this private bus: the list is stored and said to be unenforced.
+    devices_->SetBluetoothAllowedServices({"110b", "0x1124"});
+    const std::vector<std::string> expected{"0000110b-0000-1000-8000-00805f9b34fb",
+                                            "00001124-0000-1000-8000-00805f9b34fb"};
+    EXPECT_EQ(devices_->BluetoothAllowedServices(), expected);
+    EXPECT_FALSE(devices_->BluetoothPolicyEnforced());
+    const auto cli = harness_->mamorictl({"devices", "bluetooth", "services"});
+    EXPECT_EQ(cli.exitCode, 0) << cli.err;
+    EXPECT_NE(cli.out.find("0000110b-0000-1000-8000-00805f9b34fb"), std::string::npos) << cli.out;
+    EXPECT_NE(cli.out.find("BlueZ is not running"), std::string::npos) << cli.out;
+
+    restartDaemon();
+    EXPECT_EQ(devices_->BluetoothAllowedServices(), expected);
+    EXPECT_EQ(harness_->mamorictl({"devices", "bluetooth", "services", "none"}).exitCode, 0);
+    EXPECT_TRUE(devices_->BluetoothAllowedServices().empty());
+}
+
 // umockdev delivers uevents over UNIX datagram sockets, whose queue holds
 // net.unix.max_dgram_qlen (10 by default) messages; the kernel's netlink socket holds hundreds.
 // Raised for the storm so that the daemon really gets them all at once, restored afterwards.
