@@ -21,43 +21,43 @@
 #define MAMORI_LBM_PACKET_H
 
 enum lbm_subsystem {
-	LBM_SUBSYS_USB_URB = 1,
-	LBM_SUBSYS_BT_HCI = 2,
-	LBM_SUBSYS_BT_L2CAP = 3,
+    LBM_SUBSYS_USB_URB = 1,
+    LBM_SUBSYS_BT_HCI = 2,
+    LBM_SUBSYS_BT_L2CAP = 3,
 };
 
 enum lbm_direction {
-	LBM_DIR_INGRESS = 0, /* device to host */
-	LBM_DIR_EGRESS = 1,  /* host to device */
+    LBM_DIR_INGRESS = 0, /* device to host */
+    LBM_DIR_EGRESS = 1,  /* host to device */
 };
 
 struct lbm_packet_meta {
-	__u32 subsystem;   /* enum lbm_subsystem */
-	__u32 direction;   /* enum lbm_direction */
-	__u32 len;         /* bytes of packet data following (URB: transfer buffer) */
-	/* USB URB */
-	__u32 usb_pipe;           /* the URB's pipe word */
-	__u32 usb_endpoint;       /* endpoint number 0..15 */
-	__u32 usb_transfer_type;  /* 0 control, 1 isochronous, 2 bulk, 3 interrupt */
-	__u32 usb_status;         /* URB status (ingress) */
-	__u32 usb_actual_length;  /* bytes transferred (ingress) */
-	__u16 usb_id_vendor;      /* of the device the URB belongs to */
-	__u16 usb_id_product;
-	__u8 usb_setup[8];        /* control transfers: the setup packet */
-	/* Bluetooth */
-	__u32 bt_hci_type;        /* H:4 packet type: 1 command, 2 ACL, 3 SCO, 4 event, 5 ISO */
-	__u32 bt_hci_handle;      /* connection handle the frame belongs to, 0 if none */
-	/* XDP harness only: the generated program stores 1 + the index of the deciding rule here
-	 * (0 = no rule matched) so the test runner can say which rule decided. Carved from
-	 * reserved[]; the kernel patch ignores it. */
-	__u32 harness_rule;
-	__u32 reserved[3];        /* keeps the size stable as fields are added */
+    __u32 subsystem; /* enum lbm_subsystem */
+    __u32 direction; /* enum lbm_direction */
+    __u32 len;       /* bytes of packet data following (URB: transfer buffer) */
+    /* USB URB */
+    __u32 usb_pipe;          /* the URB's pipe word */
+    __u32 usb_endpoint;      /* endpoint number 0..15 */
+    __u32 usb_transfer_type; /* 0 control, 1 isochronous, 2 bulk, 3 interrupt */
+    __u32 usb_status;        /* URB status (ingress) */
+    __u32 usb_actual_length; /* bytes transferred (ingress) */
+    __u16 usb_id_vendor;     /* of the device the URB belongs to */
+    __u16 usb_id_product;
+    __u8 usb_setup[8]; /* control transfers: the setup packet */
+    /* Bluetooth */
+    __u32 bt_hci_type;   /* H:4 packet type: 1 command, 2 ACL, 3 SCO, 4 event, 5 ISO */
+    __u32 bt_hci_handle; /* connection handle the frame belongs to, 0 if none */
+    /* XDP harness only: the generated program stores 1 + the index of the deciding rule here
+     * (0 = no rule matched) so the test runner can say which rule decided. Carved from
+     * reserved[]; the kernel patch ignores it. */
+    __u32 harness_rule;
+    __u32 reserved[3]; /* keeps the size stable as fields are added */
 };
 
 struct lbm_context {
-	__u32 data;      /* packet bytes (URB transfer buffer / HCI frame / L2CAP frame) */
-	__u32 data_end;
-	struct lbm_packet_meta meta;
+    __u32 data; /* packet bytes (URB transfer buffer / HCI frame / L2CAP frame) */
+    __u32 data_end;
+    struct lbm_packet_meta meta;
 };
 
 #endif

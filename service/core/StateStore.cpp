@@ -1,8 +1,8 @@
 #include "core/StateStore.h"
 
+#include "common/AtomicFile.h"
 #include "common/Errors.h"
 #include "common/Log.h"
-#include "common/AtomicFile.h"
 
 #include <array>
 #include <chrono>

@@ -23,20 +23,20 @@ enum class Subsystem {
 bool isPacketSubsystem(Subsystem subsystem);
 
 enum class FieldType {
-    Number, // unsigned, `widthBits` wide
-    String, // device text attributes (serial, product, ...); sliceable
-    Bytes,  // packet bytes (payload, setup packet); sliceable, compared as big-endian numbers
-            // when a slice is at most 8 bytes long, or with a "\xNN" string of the same length
+    Number,    // unsigned, `widthBits` wide
+    String,    // device text attributes (serial, product, ...); sliceable
+    Bytes,     // packet bytes (payload, setup packet); sliceable, compared as big-endian numbers
+               // when a slice is at most 8 bytes long, or with a "\xNN" string of the same length
     NumberSet, // device-level only: e.g. the classes of all interfaces; used with `in`-style
                // `has` semantics by the interpreter (see docs/lbm-language.md)
 };
 
 // Where a packet field's value is read from, for the interpreter and the code generator.
 enum class FieldSource {
-    Device,   // user space only: an attribute of the device description
-    Meta,     // the packet metadata block (bpf/lbm_packet.h), at `offset`, `widthBits` wide
-    Payload,  // the packet bytes at `offset`, `widthBits` wide, little-endian (USB/BT order),
-              // then `>> shift` and `& mask` (mask 0 = none)
+    Device,       // user space only: an attribute of the device description
+    Meta,         // the packet metadata block (bpf/lbm_packet.h), at `offset`, `widthBits` wide
+    Payload,      // the packet bytes at `offset`, `widthBits` wide, little-endian (USB/BT order),
+                  // then `>> shift` and `& mask` (mask 0 = none)
     PayloadBytes, // the packet bytes from `offset` to the end (Bytes fields)
 };
 
@@ -44,12 +44,12 @@ struct FieldInfo {
     std::string_view name; // e.g. "bt.l2cap.sig.cmd.code"
     Subsystem subsystem;
     FieldType type;
-    uint32_t widthBits;    // Number fields: 8, 16, 32 or 64
+    uint32_t widthBits; // Number fields: 8, 16, 32 or 64
     FieldSource source;
-    uint32_t offset;       // Meta/Payload/PayloadBytes: byte offset
-    uint32_t shift;        // Payload: right shift after loading
-    uint64_t mask;         // Payload: mask after shifting; 0 = whole value
-    std::string_view doc;  // one line for the reference
+    uint32_t offset;      // Meta/Payload/PayloadBytes: byte offset
+    uint32_t shift;       // Payload: right shift after loading
+    uint64_t mask;        // Payload: mask after shifting; 0 = whole value
+    std::string_view doc; // one line for the reference
 };
 
 std::span<const FieldInfo> allFields();

@@ -1,11 +1,11 @@
 // The RAII wrappers of service/kernel: ownership, moves, and that the kernel object is really
 // released when the wrapper goes away.
 #include "RawBpf.h"
+#include "common/UniqueFd.h"
 #include "kernel/BpfError.h"
 #include "kernel/BpfLink.h"
 #include "kernel/BpfSkeleton.h"
 #include "kernel/RingBufferReader.h"
-#include "common/UniqueFd.h"
 
 #include <array>
 #include <bpf/bpf.h>

@@ -273,7 +273,7 @@ protected:
 
     // Adds the device (and its interfaces) to the testbed and sends the kernel's uevents.
     std::string plug(const std::string& parent, const DeviceSpec& spec) {
-        const auto path = testbed_->addDevice(parent, spec);
+        auto path = testbed_->addDevice(parent, spec);
         testbed_->uevent(path, "add");
         for (size_t i = 0; i < spec.interfaces.size(); ++i) {
             testbed_->uevent(interfacePath(path, spec, i), "add");

@@ -277,7 +277,8 @@ TEST_F(ManagerApi, ChangesAreAnnouncedWithPropertiesChanged) {
             message >> interface >> values;
             const std::lock_guard lock(mutex);
             for (const auto& [name, value] : values) {
-                seen.push_back(interface + "." + name);
+                seen.push_back(interface);
+                seen.back().append(".").append(name);
             }
             changed.notify_all();
         });

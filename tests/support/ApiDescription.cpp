@@ -106,12 +106,14 @@ void compareSets(const std::string& what, const std::set<std::string>& live,
                  const std::set<std::string>& golden, std::vector<std::string>& out) {
     for (const auto& member : golden) {
         if (live.count(member) == 0) {
-            out.push_back(what + ": not served: " + member);
+            out.push_back(what);
+            out.back().append(": not served: ").append(member);
         }
     }
     for (const auto& member : live) {
         if (golden.count(member) == 0) {
-            out.push_back(what + ": served but not in the XML: " + member);
+            out.push_back(what);
+            out.back().append(": served but not in the XML: ").append(member);
         }
     }
 }

@@ -1,5 +1,6 @@
-#include "common/Names.h"
 #include "core/EngineRequirements.h"
+
+#include "common/Names.h"
 
 #include <gtest/gtest.h>
 
@@ -27,8 +28,7 @@ TEST(EngineRequirements, MetWhenTheKernelHasEverything) {
 TEST(EngineRequirements, NameTheMissingFeatureAndWhy) {
     const auto missing = missingRequirement(Engine::Dns, reportWith(true, false, true));
     ASSERT_TRUE(missing.has_value());
-    EXPECT_EQ(*missing,
-              "dns needs kernel feature xdp, which is unavailable: XDP refused: EPERM");
+    EXPECT_EQ(*missing, "dns needs kernel feature xdp, which is unavailable: XDP refused: EPERM");
     EXPECT_TRUE(missingRequirement(Engine::Sandbox, reportWith(true, true, false)).has_value());
 }
 

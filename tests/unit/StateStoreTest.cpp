@@ -2,8 +2,8 @@
 
 #include "TempDir.h"
 #include "TestFiles.h"
-#include "common/Errors.h"
 #include "common/AtomicFile.h"
+#include "common/Errors.h"
 #include "core/EngineSettings.h"
 
 #include <fstream>
