@@ -53,5 +53,7 @@ int commandReload(Bus& bus, const Options& options, const Arguments& args);
 int commandLbm(Bus& bus, const Options& options, const Arguments& args);
 // `devices list|show|allow|block|rules|add-rule|remove-rule|policy|allow-all|bluetooth`.
 int commandDevices(Bus& bus, const Options& options, const Arguments& args);
+// `sandbox check|explain`: validates and explains a sandbox profile locally, never through mamorid.
+int commandSandbox(Bus& bus, const Options& options, const Arguments& args);
 
 } // namespace mamori::cli

@@ -49,6 +49,11 @@ constexpr const char* kUsage =
     "                                  hci packets start with the H:4 type byte, --set\n"
     "                                  fills metadata such as usb.urb.setup=80060001...\n"
     "                                  (lbm commands run locally, without mamorid)\n"
+    "  sandbox check PROFILE           parse and validate a sandbox profile (name or path)\n"
+    "  sandbox explain PROFILE [--syscall NAME] [--stateless] [--bpf OUT]\n"
+    "                                  per syscall: action, reason, guarantee on this\n"
+    "                                  kernel; --bpf writes the seccomp filter (cBPF)\n"
+    "                                  (sandbox commands run locally, without mamorid)\n"
     "\n"
     "Options:\n"
     "  --json      machine-readable output\n"
@@ -62,7 +67,8 @@ using Command = std::function<int(Bus&, const Options&, const Arguments&)>;
 const std::map<std::string_view, Command>& commands() {
     static const std::map<std::string_view, Command> table{
         {"status", commandStatus}, {"features", commandFeatures}, {"engine", commandEngine},
-        {"reload", commandReload}, {"devices", commandDevices},   {"lbm", commandLbm}};
+        {"reload", commandReload}, {"devices", commandDevices},   {"lbm", commandLbm},
+        {"sandbox", commandSandbox}};
     return table;
 }
 

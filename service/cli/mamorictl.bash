@@ -2,7 +2,7 @@
 _mamorictl() {
     local cur prev words cword
     _init_completion || return
-    local commands="status features engine reload devices lbm"
+    local commands="status features engine reload devices lbm sandbox"
     local i cmd=""
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
@@ -63,6 +63,25 @@ _mamorictl() {
                 COMPREPLY=($(compgen -W "-o --target --packet --packet-file --subsystem --set --json" -- "$cur"))
             else
                 _filedir rules
+            fi
+            ;;
+        sandbox)
+            if [[ "$prev" == sandbox ]]; then
+                COMPREPLY=($(compgen -W "check explain" -- "$cur"))
+            elif [[ "$prev" == --bpf ]]; then
+                _filedir
+            elif [[ "$prev" == --syscall ]]; then
+                :
+            elif [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--syscall --stateless --bpf --json" -- "$cur"))
+            else
+                local names="" dir
+                for dir in /usr/share/mamori/profiles /etc/mamori/profiles \
+                           "${XDG_CONFIG_HOME:-$HOME/.config}/mamori/profiles"; do
+                    [[ -d "$dir" ]] && names+=" $(cd "$dir" && ls *.profile 2>/dev/null | sed 's/\.profile$//')"
+                done
+                COMPREPLY=($(compgen -W "$names" -- "$cur"))
+                _filedir profile
             fi
             ;;
         *) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;

@@ -1,0 +1,44 @@
+#include "sandbox/KernelSeccomp.h"
+
+#include <cstdio>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace mamori::sandbox {
+namespace {
+
+bool actionAvailable(unsigned action) {
+    return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+bool atLeast(const std::string& release, int major, int minor) {
+    int haveMajor = 0;
+    int haveMinor = 0;
+    if (std::sscanf(release.c_str(), "%d.%d", &haveMajor, &haveMinor) != 2) {
+        return false;
+    }
+    return haveMajor > major || (haveMajor == major && haveMinor >= minor);
+}
+
+} // namespace
+
+KernelSeccomp KernelSeccomp::probe() {
+    KernelSeccomp kernel;
+    utsname name{};
+    if (uname(&name) == 0) {
+        kernel.release = name.release;
+    }
+    // The cache has no probe of its own; it arrived in 5.11 together with nothing user space
+    // can ask for, so the release is the only evidence.
+    kernel.constantActionCache = atLeast(kernel.release, 5, 11);
+    kernel.userNotif = actionAvailable(SECCOMP_RET_USER_NOTIF);
+    return kernel;
+}
+
+KernelSeccomp KernelSeccomp::stock() {
+    return {"stock", true, true, false};
+}
+
+} // namespace mamori::sandbox

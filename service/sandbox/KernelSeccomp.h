@@ -1,0 +1,23 @@
+// What the running kernel's seccomp can guarantee: the constant-action cache (5.11), the user
+// notifier, and the seccomp-eBPF patch. The compiler states each plan line's guarantee from
+// this, so `explain` tells the truth about this machine; tests pass fixed values.
+#pragma once
+
+#include <string>
+
+namespace mamori::sandbox {
+
+struct KernelSeccomp {
+    std::string release;
+    bool constantActionCache = false;
+    bool userNotif = false;
+    // The research patch is not upstream; it is only reported when a probe finds it (the
+    // launcher's probe, later). Until then pointer checks are TOCTOU-unsafe.
+    bool seccompEbpf = false;
+
+    static KernelSeccomp probe();
+    // A stock kernel of 5.11 or later: cache and notifier, no eBPF patch.
+    static KernelSeccomp stock();
+};
+
+} // namespace mamori::sandbox
