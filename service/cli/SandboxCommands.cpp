@@ -119,7 +119,7 @@ void writeJson(const Plan& plan, const std::vector<const SyscallPlan*>& rows,
 }
 
 void writeTable(const Plan& plan, const std::vector<const SyscallPlan*>& rows,
-                const KernelSeccomp& kernel) {
+                const SyscallPlan& other, const KernelSeccomp& kernel) {
     std::printf("profile %s, default action %s, kernel %s%s\n", plan.profile.c_str(),
                 plan.defaultAction.c_str(), kernel.release.c_str(),
                 plan.statelessSubset ? " (stateless subset)" : "");
@@ -132,16 +132,16 @@ void writeTable(const Plan& plan, const std::vector<const SyscallPlan*>& rows,
         }
     }
     if (rows.size() > 1) {
-        std::printf("%-22s %-16s %-40s %s\n", "(any other)", plan.defaultAction.c_str(),
-                    "not named by the profile",
-                    ("denied by filter (" + plan.defaultAction + ")").c_str());
+        std::printf("%-22s %-16s %-40s %s\n", "(any other)", other.action.c_str(),
+                    other.reason.c_str(), other.guaranteeText.c_str());
     }
 }
 
 void exportBpf(const CompiledProfile& compiled, const std::string& path) {
     const auto bytes = compiled.filter.exportBpf();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     if (!out) {
         throw CliError(kExitFailure, "cannot write " + path);
     }
@@ -171,7 +171,7 @@ int sandboxExplain(const Options& options, const SandboxOptions& sandbox) {
     if (options.json) {
         writeJson(compiled.plan, rows, kernel);
     } else {
-        writeTable(compiled.plan, rows, kernel);
+        writeTable(compiled.plan, rows, FilterCompiler::unnamed(profile, "(any other)"), kernel);
     }
     return kExitOk;
 }

@@ -66,8 +66,8 @@ using Command = std::function<int(Bus&, const Options&, const Arguments&)>;
 
 const std::map<std::string_view, Command>& commands() {
     static const std::map<std::string_view, Command> table{
-        {"status", commandStatus}, {"features", commandFeatures}, {"engine", commandEngine},
-        {"reload", commandReload}, {"devices", commandDevices},   {"lbm", commandLbm},
+        {"status", commandStatus},  {"features", commandFeatures}, {"engine", commandEngine},
+        {"reload", commandReload},  {"devices", commandDevices},   {"lbm", commandLbm},
         {"sandbox", commandSandbox}};
     return table;
 }

@@ -26,18 +26,29 @@ struct NamedArg {
 };
 
 constexpr std::array kNamedArgs = {
-    NamedArg{"socket", "family", 0, false, false},   NamedArg{"socket", "type", 1, false, false},
-    NamedArg{"socket", "protocol", 2, false, false}, NamedArg{"socketpair", "family", 0, false, false},
-    NamedArg{"socketpair", "type", 1, false, false}, NamedArg{"clone", "flags", 0, true, false},
-    NamedArg{"unshare", "flags", 0, false, false},   NamedArg{"setns", "nstype", 1, false, false},
-    NamedArg{"openat", "dirfd", 0, false, false},    NamedArg{"openat", "path", 1, true, true},
-    NamedArg{"openat", "flags", 2, false, false},    NamedArg{"open", "path", 0, true, true},
-    NamedArg{"open", "flags", 1, false, false},      NamedArg{"execve", "path", 0, true, true},
-    NamedArg{"ioctl", "request", 1, true, false},    NamedArg{"prctl", "option", 0, false, false},
-    NamedArg{"mmap", "prot", 2, false, false},       NamedArg{"mmap", "flags", 3, false, false},
-    NamedArg{"mprotect", "prot", 2, false, false},   NamedArg{"kill", "sig", 1, false, false},
+    NamedArg{"socket", "family", 0, false, false},
+    NamedArg{"socket", "type", 1, false, false},
+    NamedArg{"socket", "protocol", 2, false, false},
+    NamedArg{"socketpair", "family", 0, false, false},
+    NamedArg{"socketpair", "type", 1, false, false},
+    NamedArg{"clone", "flags", 0, true, false},
+    NamedArg{"unshare", "flags", 0, false, false},
+    NamedArg{"setns", "nstype", 1, false, false},
+    NamedArg{"openat", "dirfd", 0, false, false},
+    NamedArg{"openat", "path", 1, true, true},
+    NamedArg{"openat", "flags", 2, false, false},
+    NamedArg{"open", "path", 0, true, true},
+    NamedArg{"open", "flags", 1, false, false},
+    NamedArg{"execve", "path", 0, true, true},
+    NamedArg{"ioctl", "request", 1, true, false},
+    NamedArg{"prctl", "option", 0, false, false},
+    NamedArg{"mmap", "prot", 2, false, false},
+    NamedArg{"mmap", "flags", 3, false, false},
+    NamedArg{"mprotect", "prot", 2, false, false},
+    NamedArg{"kill", "sig", 1, false, false},
     NamedArg{"personality", "persona", 0, false, false},
-    NamedArg{"keyctl", "operation", 0, false, false}, NamedArg{"fcntl", "cmd", 1, false, false},
+    NamedArg{"keyctl", "operation", 0, false, false},
+    NamedArg{"fcntl", "cmd", 1, false, false},
 };
 
 struct Symbol {
@@ -46,31 +57,48 @@ struct Symbol {
 };
 
 constexpr std::array kSymbols = {
-    Symbol{"AF_UNIX", AF_UNIX},           Symbol{"AF_LOCAL", AF_LOCAL},
-    Symbol{"AF_INET", AF_INET},           Symbol{"AF_INET6", AF_INET6},
-    Symbol{"AF_NETLINK", AF_NETLINK},     Symbol{"AF_PACKET", AF_PACKET},
-    Symbol{"AF_BLUETOOTH", AF_BLUETOOTH}, Symbol{"AF_ALG", AF_ALG},
-    Symbol{"AF_VSOCK", AF_VSOCK},         Symbol{"SOCK_STREAM", SOCK_STREAM},
-    Symbol{"SOCK_DGRAM", SOCK_DGRAM},     Symbol{"SOCK_RAW", SOCK_RAW},
-    Symbol{"SOCK_SEQPACKET", SOCK_SEQPACKET}, Symbol{"SOCK_NONBLOCK", SOCK_NONBLOCK},
-    Symbol{"SOCK_CLOEXEC", SOCK_CLOEXEC}, Symbol{"CLONE_NEWUSER", CLONE_NEWUSER},
-    Symbol{"CLONE_NEWNS", CLONE_NEWNS},   Symbol{"CLONE_NEWNET", CLONE_NEWNET},
-    Symbol{"CLONE_NEWPID", CLONE_NEWPID}, Symbol{"CLONE_NEWUTS", CLONE_NEWUTS},
-    Symbol{"CLONE_NEWIPC", CLONE_NEWIPC}, Symbol{"CLONE_NEWCGROUP", CLONE_NEWCGROUP},
-    Symbol{"CLONE_THREAD", CLONE_THREAD}, Symbol{"CLONE_VM", CLONE_VM},
-    Symbol{"O_RDONLY", O_RDONLY},         Symbol{"O_WRONLY", O_WRONLY},
-    Symbol{"O_RDWR", O_RDWR},             Symbol{"O_ACCMODE", O_ACCMODE},
-    Symbol{"O_CREAT", O_CREAT},           Symbol{"O_TRUNC", O_TRUNC},
-    Symbol{"PROT_READ", PROT_READ},       Symbol{"PROT_WRITE", PROT_WRITE},
-    Symbol{"PROT_EXEC", PROT_EXEC},       Symbol{"TIOCSTI", 0x5412},
+    Symbol{"AF_UNIX", AF_UNIX},
+    Symbol{"AF_LOCAL", AF_LOCAL},
+    Symbol{"AF_INET", AF_INET},
+    Symbol{"AF_INET6", AF_INET6},
+    Symbol{"AF_NETLINK", AF_NETLINK},
+    Symbol{"AF_PACKET", AF_PACKET},
+    Symbol{"AF_BLUETOOTH", AF_BLUETOOTH},
+    Symbol{"AF_ALG", AF_ALG},
+    Symbol{"AF_VSOCK", AF_VSOCK},
+    Symbol{"SOCK_STREAM", SOCK_STREAM},
+    Symbol{"SOCK_DGRAM", SOCK_DGRAM},
+    Symbol{"SOCK_RAW", SOCK_RAW},
+    Symbol{"SOCK_SEQPACKET", SOCK_SEQPACKET},
+    Symbol{"SOCK_NONBLOCK", SOCK_NONBLOCK},
+    Symbol{"SOCK_CLOEXEC", SOCK_CLOEXEC},
+    Symbol{"CLONE_NEWUSER", CLONE_NEWUSER},
+    Symbol{"CLONE_NEWNS", CLONE_NEWNS},
+    Symbol{"CLONE_NEWNET", CLONE_NEWNET},
+    Symbol{"CLONE_NEWPID", CLONE_NEWPID},
+    Symbol{"CLONE_NEWUTS", CLONE_NEWUTS},
+    Symbol{"CLONE_NEWIPC", CLONE_NEWIPC},
+    Symbol{"CLONE_NEWCGROUP", CLONE_NEWCGROUP},
+    Symbol{"CLONE_THREAD", CLONE_THREAD},
+    Symbol{"CLONE_VM", CLONE_VM},
+    Symbol{"O_RDONLY", O_RDONLY},
+    Symbol{"O_WRONLY", O_WRONLY},
+    Symbol{"O_RDWR", O_RDWR},
+    Symbol{"O_ACCMODE", O_ACCMODE},
+    Symbol{"O_CREAT", O_CREAT},
+    Symbol{"O_TRUNC", O_TRUNC},
+    Symbol{"PROT_READ", PROT_READ},
+    Symbol{"PROT_WRITE", PROT_WRITE},
+    Symbol{"PROT_EXEC", PROT_EXEC},
+    Symbol{"TIOCSTI", 0x5412},
     Symbol{"KEYCTL_JOIN_SESSION_KEYRING", 1},
 };
 
 class Context {
 public:
-    Context(const std::string& syscall, const Origin& origin)
-        : syscall_(syscall)
-        , origin_(origin) {}
+    Context(std::string syscall, Origin origin)
+        : syscall_(std::move(syscall))
+        , origin_(std::move(origin)) {}
 
     [[noreturn]] void fail(const std::string& message) const {
         throw KeyFileError(origin_.file, origin_.line, syscall_ + ": " + message);

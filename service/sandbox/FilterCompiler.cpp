@@ -42,6 +42,14 @@ scmp_arg_cmp toScmp(const ArgCondition& c) {
     return {c.index, SCMP_CMP_EQ, c.value, 0};
 }
 
+// `log` lets the call run; saying "denied" would mislead whoever reads the plan.
+std::string refusal(const Action& action) {
+    if (action.kind == ActionKind::Log) {
+        return "not refused: the kernel logs it (log)";
+    }
+    return "denied by filter (" + action.text + ")";
+}
+
 std::string join(const std::vector<std::string>& items) {
     std::string text;
     for (const auto& item : items) {
@@ -136,8 +144,8 @@ public:
     }
 
     CompiledProfile run() {
-        Plan plan{profile_.name, profile_.defaultAction.text, mode_ == CompileMode::StatelessSubset,
-                  {}};
+        Plan plan{
+            profile_.name, profile_.defaultAction.text, mode_ == CompileMode::StatelessSubset, {}};
         for (const auto& name : namedSyscalls(profile_)) {
             plan.syscalls.push_back(planFor(name));
         }
@@ -152,8 +160,7 @@ private:
         }
         if (const int rc = filter_.addRule(action, plan.number, args); rc < 0) {
             throw KeyFileError(origin.file, origin.line,
-                               plan.name + ": libseccomp rejected the rule: " +
-                                   std::strerror(-rc));
+                               plan.name + ": libseccomp rejected the rule: " + std::strerror(-rc));
         }
     }
 
@@ -164,6 +171,7 @@ private:
         }
         for (const auto& alternative : rule->alternatives) {
             std::vector<scmp_arg_cmp> args;
+            args.reserve(alternative.size());
             for (const auto& condition : alternative) {
                 args.push_back(toScmp(condition));
             }
@@ -199,7 +207,7 @@ private:
         plan.reason = "denied";
         plan.rule = ref.str();
         plan.guarantee = Guarantee::FilterDeny;
-        plan.guaranteeText = "denied by filter (" + plan.action + ")";
+        plan.guaranteeText = refusal(profile_.denyAction);
         add(scmpAction(profile_.denyAction), plan, {}, ref.origin);
     }
 
@@ -290,7 +298,7 @@ SyscallPlan FilterCompiler::unnamed(const Profile& profile, const std::string& s
     plan.reason = "not named by the profile";
     plan.rule = "DefaultAction";
     plan.guarantee = Guarantee::FilterDeny;
-    plan.guaranteeText = "denied by filter (" + plan.action + ")";
+    plan.guaranteeText = refusal(profile.defaultAction);
     return plan;
 }
 

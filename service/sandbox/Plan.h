@@ -38,7 +38,7 @@ struct SyscallPlan {
     std::string guaranteeText;
 
     // For the supervisor.
-    std::vector<std::string> phases; // phases that allow it (empty: no phases in the profile)
+    std::vector<std::string> phases;       // phases that allow it (empty: no phases in the profile)
     std::vector<std::string> entersPhases; // phases whose Switch is its first call
     std::optional<unsigned long> limit;
     std::vector<std::string> serializedWith;

@@ -28,10 +28,18 @@ struct ErrnoName {
 };
 
 constexpr std::array kErrnoNames = {
-    ErrnoName{"EPERM", EPERM},   ErrnoName{"ENOENT", ENOENT}, ErrnoName{"EIO", EIO},
-    ErrnoName{"EAGAIN", EAGAIN}, ErrnoName{"ENOMEM", ENOMEM}, ErrnoName{"EACCES", EACCES},
-    ErrnoName{"EFAULT", EFAULT}, ErrnoName{"EBUSY", EBUSY},   ErrnoName{"EINVAL", EINVAL},
-    ErrnoName{"ENOSYS", ENOSYS}, ErrnoName{"ENOTSUP", ENOTSUP}, ErrnoName{"EROFS", EROFS},
+    ErrnoName{"EPERM", EPERM},
+    ErrnoName{"ENOENT", ENOENT},
+    ErrnoName{"EIO", EIO},
+    ErrnoName{"EAGAIN", EAGAIN},
+    ErrnoName{"ENOMEM", ENOMEM},
+    ErrnoName{"EACCES", EACCES},
+    ErrnoName{"EFAULT", EFAULT},
+    ErrnoName{"EBUSY", EBUSY},
+    ErrnoName{"EINVAL", EINVAL},
+    ErrnoName{"ENOSYS", ENOSYS},
+    ErrnoName{"ENOTSUP", ENOTSUP},
+    ErrnoName{"EROFS", EROFS},
     ErrnoName{"EAFNOSUPPORT", EAFNOSUPPORT},
 };
 
@@ -70,8 +78,7 @@ void checkSyscall(const std::string& name, const Origin& origin, const std::stri
 
 // Expands one list (names and @groups) into syscall → the statement that named it. Explicitly
 // named syscalls go into `explicitNames` so conflicts can be told from group overlaps.
-std::map<std::string, RuleRef> expandList(const std::vector<RawItem>& items,
-                                          const std::string& key,
+std::map<std::string, RuleRef> expandList(const std::vector<RawItem>& items, const std::string& key,
                                           std::map<std::string, RuleRef>* explicitNames) {
     std::map<std::string, RuleRef> result;
     for (const auto& item : items) {
@@ -99,8 +106,8 @@ void checkConflicts(const std::map<std::string, RuleRef>& allowed,
     for (const auto& [name, deny] : denied) {
         const auto allow = allowed.find(name);
         if (allow != allowed.end()) {
-            fail(deny.origin, "'" + name + "' is both allowed (" + allow->second.str() +
-                                  ") and denied");
+            fail(deny.origin,
+                 "'" + name + "' is both allowed (" + allow->second.str() + ") and denied");
         }
     }
 }
@@ -143,15 +150,15 @@ void buildApplication(const RawProfile& raw, Profile& profile) {
 }
 
 void buildSyscalls(const RawProfile& raw, Profile& profile) {
-    profile.defaultAction = actionOf(scalar(raw, "Syscalls", "DefaultAction"), Action{},
-                                     "DefaultAction");
+    profile.defaultAction =
+        actionOf(scalar(raw, "Syscalls", "DefaultAction"), Action{}, "DefaultAction");
     profile.denyAction =
         actionOf(scalar(raw, "Syscalls", "DenyAction"), profile.defaultAction, "DenyAction");
     if (const RawItem* unsafe = scalar(raw, "Syscalls", "AllowUnsafePointerChecks")) {
         const auto flag = parseBool(unsafe->text);
         if (!flag) {
-            fail(unsafe->origin, "AllowUnsafePointerChecks: expected true or false, got '" +
-                                     unsafe->text + "'");
+            fail(unsafe->origin,
+                 "AllowUnsafePointerChecks: expected true or false, got '" + unsafe->text + "'");
         }
         profile.allowUnsafePointerChecks = *flag;
     }
@@ -169,23 +176,19 @@ PhaseSwitch parseSwitch(const RawItem& item, const std::string& phase) {
         return {TriggerKind::Explicit, {}, item.origin};
     }
     if (!item.text.starts_with("first:")) {
-        fail(item.origin, "Switch." + phase + ": expected first:SYSCALL or explicit, got '" +
-                              item.text + "'");
+        fail(item.origin,
+             "Switch." + phase + ": expected first:SYSCALL or explicit, got '" + item.text + "'");
     }
     const std::string syscall = item.text.substr(6);
     checkSyscall(syscall, item.origin, "Switch." + phase + ": ");
     return {TriggerKind::FirstCall, syscall, item.origin};
 }
 
+// Order is a list key, so the merge has already dropped repeated names.
 void buildPhaseOrder(const RawProfile& raw, Profile& profile) {
     for (const auto& item : list(raw, "Phases", "Order")) {
         if (!ProfileMerger::isPhaseName(item.text)) {
             fail(item.origin, "Order: invalid phase name '" + item.text + "'");
-        }
-        const bool duplicate = std::any_of(profile.phases.begin(), profile.phases.end(),
-                                           [&](const Phase& p) { return p.name == item.text; });
-        if (duplicate) {
-            fail(item.origin, "Order: phase '" + item.text + "' is listed twice");
         }
         profile.phases.push_back({item.text, {}, {}});
     }
@@ -216,37 +219,45 @@ void buildPhaseGroups(const RawProfile& raw, Profile& profile) {
     }
 }
 
+void applySwitch(Profile& profile, const std::string& key, const RawItem& item) {
+    const std::string name = key.substr(kSwitchPrefix.size());
+    Phase* phase = findPhase(profile, name);
+    if (phase == nullptr) {
+        fail(item.origin, key + ": phase '" + name + "' is not in [Phases] Order");
+    }
+    if (phase == &profile.phases.front()) {
+        fail(item.origin, key + ": '" + name + "' is the first phase; the process starts in it");
+    }
+    phase->entry = parseSwitch(item, name);
+    const auto allowed = ProfileBuilder::allowedIn(profile, *phase);
+    if (phase->entry->kind == TriggerKind::FirstCall && !allowed.contains(phase->entry->syscall)) {
+        fail(item.origin,
+             key + ": '" + phase->entry->syscall + "' is not allowed in phase '" + name + "'");
+    }
+}
+
+void checkEveryPhaseHasASwitch(const RawProfile& raw, const Profile& profile) {
+    const auto missing = std::find_if(std::next(profile.phases.begin()), profile.phases.end(),
+                                      [](const Phase& phase) { return !phase.entry.has_value(); });
+    if (missing != profile.phases.end()) {
+        const auto& order = list(raw, "Phases", "Order");
+        fail(order.front().origin, "Order: phase '" + missing->name + "' has no Switch." +
+                                       missing->name + " in [Phases]");
+    }
+}
+
 void buildSwitches(const RawProfile& raw, Profile& profile) {
     const auto group = raw.groups.find("Phases");
     if (group == raw.groups.end()) {
         return;
     }
     for (const auto& [key, value] : group->second.keys) {
-        if (!key.starts_with(kSwitchPrefix) || value.items.empty()) {
-            continue;
-        }
-        const RawItem& item = value.items.front();
-        const std::string name = key.substr(kSwitchPrefix.size());
-        Phase* phase = findPhase(profile, name);
-        if (phase == nullptr) {
-            fail(item.origin, key + ": phase '" + name + "' is not in [Phases] Order");
-        }
-        if (phase == &profile.phases.front()) {
-            fail(item.origin, key + ": '" + name + "' is the first phase; the process starts in it");
-        }
-        phase->entry = parseSwitch(item, name);
-        const auto allowed = ProfileBuilder::allowedIn(profile, *phase);
-        if (phase->entry->kind == TriggerKind::FirstCall && !allowed.contains(phase->entry->syscall)) {
-            fail(item.origin, key + ": '" + phase->entry->syscall +
-                                  "' is not allowed in phase '" + name + "'");
+        if (key.starts_with(kSwitchPrefix) && !value.items.empty()) {
+            applySwitch(profile, key, value.items.front());
         }
     }
-    for (const auto& phase : profile.phases) {
-        if (&phase != &profile.phases.front() && !phase.entry) {
-            const auto& order = list(raw, "Phases", "Order");
-            fail(order.front().origin, "Order: phase '" + phase.name + "' has no Switch." +
-                                           phase.name + " in [Phases]");
-        }
+    if (!profile.phases.empty()) {
+        checkEveryPhaseHasASwitch(raw, profile);
     }
 }
 

@@ -30,9 +30,8 @@ bool knownKey(const std::string& group, const std::string& key) {
         return std::find(keys.begin(), keys.end(), key) != keys.end();
     }
     if (group == "Phases") {
-        return key == "Order" ||
-               (key.starts_with(kSwitchPrefix) &&
-                ProfileMerger::isPhaseName(key.substr(kSwitchPrefix.size())));
+        return key == "Order" || (key.starts_with(kSwitchPrefix) &&
+                                  ProfileMerger::isPhaseName(key.substr(kSwitchPrefix.size())));
     }
     if (group == "Serialize") {
         return key == "Pairs";
@@ -44,7 +43,7 @@ bool knownKey(const std::string& group, const std::string& key) {
 }
 
 void checkGroup(const KeyFile& file, const KeyFileGroup& group) {
-    static constexpr std::array groups = {"Application", "Syscalls", "Phases",
+    static constexpr std::array groups = {"Application", "Syscalls",  "Phases",
                                           "Limits",      "Serialize", "Arguments"};
     if (std::find(groups.begin(), groups.end(), group.name) != groups.end()) {
         return;

@@ -1,0 +1,5 @@
+[Phases]
+Order=a;b;c
+Switch.b=explicit
+Switch.c=first:
+[Phase z]

@@ -1,0 +1,3 @@
+[Syscalls]
+Allow=ptrace
+Deny=ptrace

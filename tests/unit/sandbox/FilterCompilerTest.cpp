@@ -1,0 +1,133 @@
+// The compiler's per-syscall plan: what each kind of rule becomes and which guarantee it has
+// on a stock kernel, an old kernel and one without the notifier.
+#include "sandbox/FilterCompiler.h"
+
+#include "SandboxTestHelpers.h"
+
+#include <gtest/gtest.h>
+#include <vector>
+
+namespace mamori::sandbox {
+namespace {
+
+using test::fromText;
+
+const char* const kServer = "[Syscalls]\n"
+                            "Allow=getppid;read;keyctl;mremap;ftruncate;socket;clone;openat;"
+                            "epoll_wait\n"
+                            "Deny=ptrace\nDefaultAction=errno:EPERM\nDenyAction=kill\n"
+                            "AllowUnsafePointerChecks=true\n"
+                            "[Phases]\nOrder=init;serve\nSwitch.serve=first:epoll_wait\n"
+                            "[Phase init]\nAllow=bind\n"
+                            "[Limits]\nkeyctl=16\n[Serialize]\nPairs=mremap|ftruncate\n"
+                            "[Arguments]\nsocket=family in {AF_UNIX,AF_INET}\n"
+                            "clone=flags & CLONE_NEWUSER == 0\nopenat=path prefix /var/www\n";
+
+struct PlanCase {
+    const char* syscall;
+    Treatment treatment;
+    Guarantee guarantee;
+    const char* guaranteeText;
+};
+
+const std::vector<PlanCase> kStockPlan = {
+    {"getppid", Treatment::Allow, Guarantee::ConstantAction,
+     "allowed, constant action (kernel cache skips the filter)"},
+    {"ptrace", Treatment::Deny, Guarantee::FilterDeny, "denied by filter (kill)"},
+    {"keyctl", Treatment::Notify, Guarantee::Supervisor, "needs the supervisor (count limit 16)"},
+    {"bind", Treatment::Notify, Guarantee::Supervisor,
+     "needs the supervisor (allowed only in phase init)"},
+    {"epoll_wait", Treatment::Notify, Guarantee::Supervisor,
+     "needs the supervisor (first call switches to phase serve)"},
+    {"socket", Treatment::ArgumentCheck, Guarantee::FilterArgument,
+     "argument check in filter (sound)"},
+    {"clone", Treatment::ArgumentCheck, Guarantee::FilterArgument,
+     "argument check in filter (sound)"},
+    {"openat", Treatment::Notify, Guarantee::SupervisorUnsafe,
+     "pointer check through the notifier: TOCTOU-unsafe on this kernel; sound only with the "
+     "seccomp-eBPF patch"},
+    {"mremap", Treatment::Notify, Guarantee::SupervisorUnsafe,
+     "serialization through the notifier: best effort (it never learns when a continued call "
+     "ends); sound only with the seccomp-eBPF patch"},
+};
+
+class StockPlan : public ::testing::TestWithParam<PlanCase> {};
+
+TEST_P(StockPlan, SyscallGetsItsTreatment) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock()).compile(fromText(kServer));
+    const SyscallPlan* plan = compiled.plan.find(GetParam().syscall);
+    ASSERT_NE(plan, nullptr);
+    EXPECT_EQ(plan->treatment, GetParam().treatment);
+    EXPECT_EQ(plan->guarantee, GetParam().guarantee);
+    EXPECT_EQ(plan->guaranteeText, GetParam().guaranteeText);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, StockPlan, ::testing::ValuesIn(kStockPlan),
+                         [](const auto& info) { return std::string(info.param.syscall); });
+
+TEST(FilterCompiler, PlanCarriesTheSupervisorsInputs) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock()).compile(fromText(kServer));
+    EXPECT_TRUE(compiled.plan.needsSupervisor());
+    EXPECT_EQ(compiled.plan.find("keyctl")->limit, 16U);
+    EXPECT_EQ(compiled.plan.find("bind")->phases, std::vector<std::string>{"init"});
+    EXPECT_EQ(compiled.plan.find("epoll_wait")->entersPhases, std::vector<std::string>{"serve"});
+    EXPECT_EQ(compiled.plan.find("ftruncate")->serializedWith, std::vector<std::string>{"mremap"});
+    EXPECT_EQ(compiled.plan.find("openat")->pathPrefix, "/var/www");
+    EXPECT_EQ(compiled.plan.find("openat")->pathIndex, 1U);
+    EXPECT_EQ(compiled.plan.find("getppid")->rule, "Allow=getppid (t.profile:2)");
+    EXPECT_EQ(compiled.plan.find("ptrace")->action, "kill");
+}
+
+TEST(FilterCompiler, OldKernelAndNoNotifier) {
+    KernelSeccomp old{"5.4", false, false, false};
+    const auto compiled = FilterCompiler(old).compile(fromText(kServer));
+    EXPECT_EQ(compiled.plan.find("getppid")->guarantee, Guarantee::FilterAllow);
+    EXPECT_EQ(compiled.plan.find("keyctl")->guarantee, Guarantee::Unavailable);
+}
+
+TEST(FilterCompiler, SeccompEbpfMakesPointerChecksSound) {
+    KernelSeccomp patched{"6.1-ebpf", true, true, true};
+    const auto compiled = FilterCompiler(patched).compile(fromText(kServer));
+    EXPECT_EQ(compiled.plan.find("openat")->guarantee, Guarantee::Supervisor);
+}
+
+TEST(FilterCompiler, StatelessSubsetTurnsNotifyIntoTheDefault) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock())
+                              .compile(fromText(kServer), CompileMode::StatelessSubset);
+    EXPECT_FALSE(compiled.plan.needsSupervisor());
+    const SyscallPlan* keyctl = compiled.plan.find("keyctl");
+    EXPECT_EQ(keyctl->treatment, Treatment::Deny);
+    EXPECT_EQ(keyctl->action, "errno:EPERM");
+    EXPECT_EQ(keyctl->guaranteeText, "needs the supervisor; stateless subset: errno:EPERM");
+}
+
+TEST(FilterCompiler, ExportsClassicBpf) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock()).compile(fromText(kServer));
+    const auto bpf = compiled.filter.exportBpf();
+    ASSERT_FALSE(bpf.empty());
+    EXPECT_EQ(bpf.size() % 8, 0U); // struct sock_filter is 8 bytes
+}
+
+TEST(FilterCompiler, DenyWithTheDefaultActionNeedsNoRule) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock())
+                              .compile(fromText("[Syscalls]\nAllow=read\nDeny=ptrace\n"));
+    EXPECT_EQ(compiled.plan.find("ptrace")->action, "kill");
+    EXPECT_EQ(compiled.plan.syscalls.size(), 2U);
+}
+
+TEST(FilterCompiler, LogActionIsNotCalledADenial) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock())
+                              .compile(fromText("[Syscalls]\nAllow=read\nDeny=ptrace\n"
+                                                "DefaultAction=log\n"));
+    EXPECT_EQ(compiled.plan.find("ptrace")->guaranteeText, "not refused: the kernel logs it (log)");
+}
+
+TEST(FilterCompiler, UnnamedSyscallTakesTheDefault) {
+    const SyscallPlan plan =
+        FilterCompiler::unnamed(fromText("[Syscalls]\nDefaultAction=errno:EPERM\n"), "mount");
+    EXPECT_EQ(plan.action, "errno:EPERM");
+    EXPECT_EQ(plan.number, 165);
+}
+
+} // namespace
+} // namespace mamori::sandbox
