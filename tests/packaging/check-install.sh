@@ -12,6 +12,7 @@ missing=0
 for f in \
     "$prefix/sbin/mamorid" \
     "$prefix/bin/mamorictl" \
+    "$prefix/bin/mamori-run" \
     /usr/share/polkit-1/actions/org.mamori.policy \
     /usr/share/dbus-1/system.d/org.mamori.Mamori1.conf \
     /usr/share/dbus-1/system-services/org.mamori.Mamori1.service \

@@ -1,0 +1,182 @@
+// mamori-run for real: profiles written to a temporary layer directory (MAMORI_PROFILE_PATH),
+// programs and the syscall probe started under them as `nobody` (or the unprivileged user
+// running the tests), so the launcher is shown to need no privileges. mamori-run execs into the
+// program, so the program's exit status and death signal are what these tests see.
+#include "Subprocess.h"
+#include "TempDir.h"
+
+#include <cerrno>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace mamori::test {
+namespace {
+
+constexpr const char* kAllowAllButPtrace = R"([Syscalls]
+Allow=@system-service;ioctl;prctl
+Deny=ptrace
+DenyAction=errno:EROFS
+DefaultAction=errno:ENOSYS
+)";
+
+constexpr const char* kKillPtrace = R"([Syscalls]
+Allow=@system-service;ioctl;prctl
+Deny=ptrace
+DenyAction=kill
+DefaultAction=errno:ENOSYS
+)";
+
+constexpr const char* kCountedKeyctl = R"([Syscalls]
+Allow=@system-service;ioctl;prctl
+DefaultAction=errno:ENOSYS
+
+[Limits]
+keyctl=16
+)";
+
+class LauncherTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        // mkdtemp makes the directory private; the launcher runs as nobody and must read it.
+        constexpr auto kWorldReadable = static_cast<std::filesystem::perms>(0755);
+        std::filesystem::permissions(dir_.path(), kWorldReadable);
+        write("allow", kAllowAllButPtrace);
+        write("killptrace", kKillPtrace);
+        write("counted", kCountedKeyctl);
+    }
+
+    void write(const std::string& name, const std::string& text) const {
+        std::ofstream(dir_.path() / (name + ".profile")) << text;
+    }
+
+    Subprocess::Options options(const std::vector<std::string>& launcherArgs) const {
+        Subprocess::Options o;
+        o.argv = {MAMORI_RUN_PATH};
+        o.argv.insert(o.argv.end(), launcherArgs.begin(), launcherArgs.end());
+        o.env = {{"MAMORI_PROFILE_PATH", dir_.path().string()}};
+        // The point is that no privilege is needed: as root, drop to nobody first.
+        if (::geteuid() == 0) {
+            o.uid = uidOf("nobody");
+        }
+        return o;
+    }
+
+    RunResult run(const std::vector<std::string>& launcherArgs) const {
+        return Subprocess::run(options(launcherArgs));
+    }
+
+    RunResult probe(const std::vector<std::string>& launcherOptions, const std::string& syscall) {
+        std::vector<std::string> args = launcherOptions;
+        args.insert(args.end(), {"--", MAMORI_SYSCALL_PROBE_PATH, syscall});
+        return run(args);
+    }
+
+    TempDir dir_;
+};
+
+TEST_F(LauncherTest, RunsATrivialProgramUnprivileged) {
+    const RunResult result = run({"allow", "--", "/bin/true"});
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+}
+
+TEST_F(LauncherTest, SearchesPathLikeExecvp) {
+    const RunResult result = run({"allow", "--", "true"});
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+}
+
+TEST_F(LauncherTest, AllowedCallsWorkAndDeniedOnesGetTheProfilesErrno) {
+    for (const char* allowed : {"getppid", "uname", "socket"}) {
+        const RunResult result = probe({"allow"}, allowed);
+        EXPECT_EQ(result.exitCode, 0) << result.err;
+        EXPECT_EQ(result.out, std::string(allowed) + " ok\n") << result.err;
+    }
+    const RunResult denied = probe({"allow"}, "ptrace");
+    EXPECT_EQ(denied.out, "ptrace errno " + std::to_string(EROFS) + "\n") << denied.err;
+}
+
+TEST_F(LauncherTest, KillActionKillsTheProgramWithSigsys) {
+    Subprocess::Options o = options({"killptrace", "--", MAMORI_SYSCALL_PROBE_PATH, "ptrace"});
+    Subprocess child(o);
+    EXPECT_EQ(child.wait(), -SIGSYS);
+    Subprocess allowed(options({"killptrace", "--", MAMORI_SYSCALL_PROBE_PATH, "getppid"}));
+    EXPECT_EQ(allowed.wait(), 0);
+}
+
+TEST_F(LauncherTest, ProfileNeedingTheSupervisorIsRefused) {
+    const RunResult result = probe({"counted"}, "keyctl");
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_EQ(result.out, "");
+    EXPECT_NE(result.err.find("needs the supervisor for: keyctl"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("pass --stateless"), std::string::npos) << result.err;
+}
+
+TEST_F(LauncherTest, StatelessRunsWithTheCountedSyscallRefused) {
+    const RunResult result = probe({"--stateless", "counted"}, "keyctl");
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.out, "keyctl errno " + std::to_string(ENOSYS) + "\n");
+    EXPECT_NE(result.err.find("more strictly than written"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("keyctl"), std::string::npos) << result.err;
+
+    const RunResult quiet = probe({"--stateless", "--quiet", "counted"}, "getppid");
+    EXPECT_EQ(quiet.out, "getppid ok\n");
+    EXPECT_EQ(quiet.err, "");
+}
+
+TEST_F(LauncherTest, ProfileErrorsNameFileAndLine) {
+    write("broken", "[Syscalls]\nAllow=@no-such-group\n");
+    const RunResult broken = run({"broken", "--", "/bin/true"});
+    EXPECT_EQ(broken.exitCode, 125);
+    EXPECT_NE(broken.err.find((dir_.path() / "broken.profile").string() + ":2:"), std::string::npos)
+        << broken.err;
+
+    const RunResult missing = run({"no-such-profile", "--", "/bin/true"});
+    EXPECT_EQ(missing.exitCode, 125);
+    EXPECT_NE(missing.err.find("no-such-profile"), std::string::npos) << missing.err;
+}
+
+TEST_F(LauncherTest, MissingAndUnexecutableCommands) {
+    EXPECT_EQ(run({"allow", "--", "no-such-command-mamori"}).exitCode, 127);
+    EXPECT_EQ(run({"allow", "--", "/no/such/file"}).exitCode, 127);
+    EXPECT_EQ(run({"allow", "--", "/etc/passwd"}).exitCode, 126);
+}
+
+TEST_F(LauncherTest, UsageErrorsAndHelp) {
+    EXPECT_EQ(run({"allow"}).exitCode, 125);
+    EXPECT_EQ(run({"--bogus", "allow", "--", "/bin/true"}).exitCode, 125);
+    const RunResult help = run({"--help"});
+    EXPECT_EQ(help.exitCode, 0);
+    EXPECT_NE(help.out.find("127"), std::string::npos);
+}
+
+TEST_F(LauncherTest, WarnsWhenTheCommandIsNotTheProfilesBinary) {
+    write("forbinary", std::string("[Application]\nBinary=/bin/false\n\n") + kAllowAllButPtrace);
+    const RunResult result = run({"forbinary", "--", "/bin/true"});
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_NE(result.err.find("written for /bin/false"), std::string::npos) << result.err;
+}
+
+TEST_F(LauncherTest, ExplainPrintsThePlanWithoutRunning) {
+    const RunResult result = run({"--explain", "counted"});
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("keyctl: notify"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("needs the supervisor: yes"), std::string::npos);
+}
+
+// The shipped curl profile refuses execve, so exec-ing curl under it needs the supervisor to
+// allow exactly the first exec; until the hand-off exists the launcher says so instead of
+// weakening the profile.
+TEST_F(LauncherTest, ShippedCurlProfileIsRefusedUntilTheSupervisorCanAllowTheFirstExec) {
+    Subprocess::Options o = options({"--stateless", "curl", "--", "curl", "--version"});
+    o.env["MAMORI_PROFILE_PATH"] = std::string(MAMORI_SOURCE_DIR) + "/packaging/profiles";
+    const RunResult result = Subprocess::run(o);
+    EXPECT_EQ(result.exitCode, 125);
+    EXPECT_NE(result.err.find("refuses execve"), std::string::npos) << result.err;
+}
+
+} // namespace
+} // namespace mamori::test
