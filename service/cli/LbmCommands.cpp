@@ -3,6 +3,7 @@
 // the filter into this kernel (XDP harness, BPF_PROG_TEST_RUN) and so needs root.
 #include "cli/Commands.h"
 #include "cli/JsonWriter.h"
+#include "common/Hex.h"
 #include "lbm/CodeGenerator.h"
 #include "lbm/ConstantFolder.h"
 #include "lbm/Disassembler.h"
@@ -124,19 +125,6 @@ Program compileRules(const RuleFile& file, Target target) {
     }
 }
 
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // Hex bytes; spaces, colons and a leading 0x are ignored ("0x02 0c:00", "020c00").
 std::vector<uint8_t> parseHex(std::string text) {
     if (text.starts_with("0x") || text.starts_with("0X")) {
@@ -148,7 +136,7 @@ std::vector<uint8_t> parseHex(std::string text) {
         if (c == ' ' || c == ':' || c == '\n' || c == '\t') {
             continue;
         }
-        const int digit = hexDigit(c);
+        const int digit = hexDigitValue(c);
         if (digit < 0) {
             usage(std::string("'") + c + "' is not a hex digit in the packet");
         }

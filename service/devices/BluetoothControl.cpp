@@ -2,6 +2,7 @@
 
 #include "common/AtomicFile.h"
 #include "common/Errors.h"
+#include "common/Hex.h"
 #include "common/KeyFile.h"
 #include "common/Log.h"
 #include "devices/BluezAdminPolicy.h"
@@ -28,12 +29,6 @@ constexpr char kListSeparator = ';';
 // 2.5.1); BlueZ accepts both forms, we store one so that duplicates are visible.
 constexpr std::string_view kBaseUuidTail = "-0000-1000-8000-00805f9b34fb";
 
-bool isHex(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-    });
-}
-
 std::string lower(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(), [](char c) {
@@ -52,7 +47,7 @@ bool isUuid128(std::string_view text) {
             }
             ++pos;
         }
-        if (!isHex(text.substr(pos, kLengths.at(i))) || text.size() < pos + kLengths.at(i)) {
+        if (!isHexDigits(text.substr(pos, kLengths.at(i))) || text.size() < pos + kLengths.at(i)) {
             return false;
         }
         pos += kLengths.at(i);
@@ -274,10 +269,10 @@ std::string BluetoothControl::canonicalServiceUuid(std::string_view uuid) {
     if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
         digits.remove_prefix(2);
     }
-    if (digits.size() == 4 && isHex(digits)) {
+    if (digits.size() == 4 && isHexDigits(digits)) {
         return "0000" + lower(digits) + std::string(kBaseUuidTail);
     }
-    if (digits.size() == 8 && isHex(digits)) {
+    if (digits.size() == 8 && isHexDigits(digits)) {
         return lower(digits) + std::string(kBaseUuidTail);
     }
     if (isUuid128(uuid)) {

@@ -1,5 +1,6 @@
 #include "lbm/Lexer.h"
 
+#include "common/Hex.h"
 #include "lbm/RuleError.h"
 
 #include <cctype>
@@ -13,19 +14,6 @@ bool isIdentifierStart(char c) {
 
 bool isIdentifierChar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
-}
-
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 class Scanner {
@@ -131,7 +119,7 @@ private:
         uint64_t value = 0;
         bool overflow = false;
         while (pos_ + length < text_.size()) {
-            const int digit = hexDigit(text_[pos_ + length]);
+            const int digit = hexDigitValue(text_[pos_ + length]);
             if (digit < 0 || static_cast<unsigned>(digit) >= base) {
                 break;
             }
@@ -185,8 +173,8 @@ private:
         }
         if (c == 'x') {
             advance();
-            const int high = hexDigit(peek());
-            const int low = high < 0 ? -1 : hexDigit(peek(1));
+            const int high = hexDigitValue(peek());
+            const int low = high < 0 ? -1 : hexDigitValue(peek(1));
             if (low < 0) {
                 fail(at, "expected two hex digits after '\\x'");
             }

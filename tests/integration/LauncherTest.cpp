@@ -48,7 +48,14 @@ protected:
         write("allow", kAllowAllButPtrace);
         write("killptrace", kKillPtrace);
         write("counted", kCountedKeyctl);
+        // nobody cannot be assumed to reach the build tree (a checkout under a private
+        // directory), so it runs copies from the world-readable test directory.
+        std::filesystem::copy_file(MAMORI_RUN_PATH, launcher());
+        std::filesystem::copy_file(MAMORI_SYSCALL_PROBE_PATH, syscallProbe());
     }
+
+    std::filesystem::path launcher() const { return dir_.path() / "mamori-run"; }
+    std::filesystem::path syscallProbe() const { return dir_.path() / "mamori_syscall_probe"; }
 
     void write(const std::string& name, const std::string& text) const {
         std::ofstream(dir_.path() / (name + ".profile")) << text;
@@ -56,7 +63,7 @@ protected:
 
     Subprocess::Options options(const std::vector<std::string>& launcherArgs) const {
         Subprocess::Options o;
-        o.argv = {MAMORI_RUN_PATH};
+        o.argv = {launcher().string()};
         o.argv.insert(o.argv.end(), launcherArgs.begin(), launcherArgs.end());
         o.env = {{"MAMORI_PROFILE_PATH", dir_.path().string()}};
         // The point is that no privilege is needed: as root, drop to nobody first.
@@ -72,7 +79,7 @@ protected:
 
     RunResult probe(const std::vector<std::string>& launcherOptions, const std::string& syscall) {
         std::vector<std::string> args = launcherOptions;
-        args.insert(args.end(), {"--", MAMORI_SYSCALL_PROBE_PATH, syscall});
+        args.insert(args.end(), {"--", syscallProbe().string(), syscall});
         return run(args);
     }
 
@@ -100,10 +107,10 @@ TEST_F(LauncherTest, AllowedCallsWorkAndDeniedOnesGetTheProfilesErrno) {
 }
 
 TEST_F(LauncherTest, KillActionKillsTheProgramWithSigsys) {
-    Subprocess::Options o = options({"killptrace", "--", MAMORI_SYSCALL_PROBE_PATH, "ptrace"});
+    Subprocess::Options o = options({"killptrace", "--", syscallProbe().string(), "ptrace"});
     Subprocess child(o);
     EXPECT_EQ(child.wait(), -SIGSYS);
-    Subprocess allowed(options({"killptrace", "--", MAMORI_SYSCALL_PROBE_PATH, "getppid"}));
+    Subprocess allowed(options({"killptrace", "--", syscallProbe().string(), "getppid"}));
     EXPECT_EQ(allowed.wait(), 0);
 }
 
@@ -171,8 +178,11 @@ TEST_F(LauncherTest, ExplainPrintsThePlanWithoutRunning) {
 // allow exactly the first exec; until the hand-off exists the launcher says so instead of
 // weakening the profile.
 TEST_F(LauncherTest, ShippedCurlProfileIsRefusedUntilTheSupervisorCanAllowTheFirstExec) {
+    // A world-readable copy of the shipped profiles, for the same reason as the binaries.
+    const auto shipped = dir_.path() / "shipped";
+    std::filesystem::copy(std::string(MAMORI_SOURCE_DIR) + "/packaging/profiles", shipped);
     Subprocess::Options o = options({"--stateless", "curl", "--", "curl", "--version"});
-    o.env["MAMORI_PROFILE_PATH"] = std::string(MAMORI_SOURCE_DIR) + "/packaging/profiles";
+    o.env["MAMORI_PROFILE_PATH"] = shipped.string();
     const RunResult result = Subprocess::run(o);
     EXPECT_EQ(result.exitCode, 125);
     EXPECT_NE(result.err.find("refuses execve"), std::string::npos) << result.err;
