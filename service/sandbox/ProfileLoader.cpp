@@ -57,7 +57,7 @@ std::vector<std::filesystem::path> ProfileLoader::defaultLayerDirs() {
         }
         return dirs;
     }
-    std::vector<fs::path> dirs{"/usr/share/mamori/profiles", "/etc/mamori/profiles"};
+    std::vector<fs::path> dirs{MAMORI_SYSTEM_PROFILES_DIR, MAMORI_ADMIN_PROFILES_DIR};
     if (fs::path user = userDir(); !user.empty()) {
         dirs.push_back(std::move(user));
     }
@@ -112,7 +112,13 @@ RawProfile ProfileLoader::loadRaw(std::string_view nameOrPath) const {
             throw KeyFileError(std::string(nameOrPath), 0, "no such profile file");
         }
         stack.push_back(raw.name);
-        applyFile(*file, raw, stack);
+        // A profile given as a file includes its neighbours first (a development tree, a
+        // profile someone is writing), above the installed layers.
+        auto dirs = layerDirs_;
+        dirs.push_back(fs::path(nameOrPath).parent_path().empty()
+                           ? fs::path(".")
+                           : fs::path(nameOrPath).parent_path());
+        ProfileLoader(std::move(dirs)).applyFile(*file, raw, stack);
         return raw;
     }
     raw.name = std::string(nameOrPath);

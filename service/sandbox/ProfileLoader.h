@@ -1,5 +1,6 @@
 // Finds a profile's files in the layer directories and merges them, includes first, into a
-// RawProfile: system (/usr/share/mamori/profiles), then admin (/etc/mamori/profiles), then user
+// RawProfile: system (<datadir>/mamori/profiles, /usr/share/… for a distribution), then admin
+// (/etc/mamori/profiles), then user
 // ($XDG_CONFIG_HOME/mamori/profiles) — later layers override earlier ones key by key, the way
 // `flatpak override` layers. Unknown groups and keys are errors at their file:line.
 #pragma once
@@ -25,8 +26,8 @@ public:
     static std::vector<std::filesystem::path> defaultLayerDirs();
 
     // NAME is looked up in the layers; anything with a '/' or ending in `.profile` is a file,
-    // read as the only layer (its includes still resolve through the layers). Throws
-    // KeyFileError naming file:line.
+    // read as the only layer (its includes resolve through the layers and, above them, the
+    // file's own directory). Throws KeyFileError naming file:line.
     Profile load(std::string_view nameOrPath) const;
     RawProfile loadRaw(std::string_view nameOrPath) const;
     // One in-memory file as the only layer (fuzzing, tests).

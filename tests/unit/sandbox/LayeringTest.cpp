@@ -101,6 +101,19 @@ TEST(Layering, MissingProfileAndPathLoading) {
     EXPECT_TRUE(p.allow.contains("read"));
 }
 
+TEST(Layering, AProfileFileIncludesItsNeighbours) {
+    // A profile written outside the layers (e.g. in a checkout) finds the profiles next to it.
+    Layers layers;
+    layers.write("user", "base-dev", "[Syscalls]\nAllow=getppid\n");
+    layers.write("user", "app-dev", "[Application]\nInclude=base-dev\n");
+    const ProfileLoader noLayers({});
+    const Profile p = noLayers.load((layers.dir("user") / "app-dev.profile").string());
+    EXPECT_TRUE(p.allow.contains("getppid"));
+    EXPECT_EQ(errorOf(noLayers, "app-dev"), "app-dev:0: no profile 'app-dev' in the profile "
+                                            "directories")
+        << "by name, only the layers count";
+}
+
 TEST(Layering, EnvironmentReplacesTheDirectories) {
     ::setenv("MAMORI_PROFILE_PATH", "/a:/b", 1);
     const auto dirs = ProfileLoader::defaultLayerDirs();
@@ -110,7 +123,8 @@ TEST(Layering, EnvironmentReplacesTheDirectories) {
     ::setenv("XDG_CONFIG_HOME", "/x", 1);
     const auto defaults = ProfileLoader::defaultLayerDirs();
     ASSERT_EQ(defaults.size(), 3U);
-    EXPECT_EQ(defaults[0], "/usr/share/mamori/profiles");
+    // The system layer follows the install prefix (/usr/share/… in a distribution package).
+    EXPECT_TRUE(defaults[0].string().ends_with("/share/mamori/profiles")) << defaults[0];
     EXPECT_EQ(defaults[1], "/etc/mamori/profiles");
     EXPECT_EQ(defaults[2], "/x/mamori/profiles");
 }
