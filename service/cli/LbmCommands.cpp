@@ -167,17 +167,6 @@ std::vector<uint8_t> readPacket(const LbmOptions& options) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-uint32_t subsystemCode(Subsystem subsystem) {
-    switch (subsystem) {
-    case Subsystem::UsbUrb:
-        return LBM_SUBSYS_USB_URB;
-    case Subsystem::BtHci:
-        return LBM_SUBSYS_BT_HCI;
-    default:
-        return LBM_SUBSYS_BT_L2CAP;
-    }
-}
-
 // Without --subsystem, the subsystem of the first packet rule.
 Subsystem chooseSubsystem(const LbmOptions& options, const RuleFile& file) {
     if (options.subsystem) {
@@ -281,7 +270,7 @@ int lbmTest(const Options& global, const LbmOptions& options) {
     std::vector<uint8_t> payload = readPacket(options);
     const Subsystem subsystem = chooseSubsystem(options, file);
     lbm_packet_meta meta{};
-    meta.subsystem = subsystemCode(subsystem);
+    meta.subsystem = packetSubsystemCode(subsystem);
     if (subsystem == Subsystem::BtHci && !payload.empty()) {
         // An H:4 frame as btmon and hcidump show it: the type byte goes to the metadata.
         meta.bt_hci_type = payload.front();

@@ -550,42 +550,37 @@ void UsbEngine::authorize(const std::string& id, Scope scope,
         }
     }
     const std::vector<uint8_t> chosen = interfaces.empty() ? allowedSets_[id] : interfaces;
-    const std::vector<std::string> previousRules = store_->texts();
-    if (scope == Scope::Always) {
-        storeRulesFor(device, DeviceIdentity::allowRules(device.description, chosen,
-                                                         config_.bindRulesToPort));
-    }
-    UsbDevice updated = device;
-    try {
-        applyAllow(updated, chosen, "user");
-    } catch (const MamoriError&) {
-        if (scope == Scope::Always) {
-            store_->assign(previousRules);
-        }
-        throw;
-    }
-    cancelTimer(id);
-    device = std::move(updated);
-    notifyChanged(device);
+    applyUserAnswer(device, scope,
+                    DeviceIdentity::allowRules(device.description, chosen, config_.bindRulesToPort),
+                    [&](UsbDevice& updated) { applyAllow(updated, chosen, "user"); });
 }
 
 void UsbEngine::block(const std::string& id, Scope scope) {
     UsbDevice& device = find(id);
+    applyUserAnswer(device, scope,
+                    DeviceIdentity::blockRules(device.description, config_.bindRulesToPort),
+                    [&](UsbDevice& updated) { applyBlock(updated, "user"); });
+}
+
+// Stores the "always" rules first, then writes sysfs; when the write fails the stored rules
+// are put back, so a failed answer leaves neither sysfs nor the store half changed.
+void UsbEngine::applyUserAnswer(UsbDevice& device, Scope scope,
+                                const std::vector<std::string>& alwaysRules,
+                                const std::function<void(UsbDevice&)>& apply) {
     const std::vector<std::string> previousRules = store_->texts();
     if (scope == Scope::Always) {
-        storeRulesFor(device,
-                      DeviceIdentity::blockRules(device.description, config_.bindRulesToPort));
+        storeRulesFor(device, alwaysRules);
     }
     UsbDevice updated = device;
     try {
-        applyBlock(updated, "user");
+        apply(updated);
     } catch (const MamoriError&) {
         if (scope == Scope::Always) {
             store_->assign(previousRules);
         }
         throw;
     }
-    cancelTimer(id);
+    cancelTimer(device.id);
     device = std::move(updated);
     notifyChanged(device);
 }

@@ -148,6 +148,9 @@ private:
     void onApprovalTimeout(const std::string& id);
     void cancelTimer(const std::string& id);
     void storeRulesFor(const UsbDevice& device, const std::vector<std::string>& rules);
+    void applyUserAnswer(UsbDevice& device, Scope scope,
+                         const std::vector<std::string>& alwaysRules,
+                         const std::function<void(UsbDevice&)>& apply);
     bool keyboardAuthorized() const;
     bool allowAllOpen() const;
     UsbDevice& find(const std::string& id);

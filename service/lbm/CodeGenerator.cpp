@@ -159,19 +159,6 @@ const FieldInfo* firstField(const Expr& expr) {
         expr.node);
 }
 
-uint32_t subsystemCode(Subsystem subsystem) {
-    switch (subsystem) {
-    case Subsystem::UsbUrb:
-        return LBM_SUBSYS_USB_URB;
-    case Subsystem::BtHci:
-        return LBM_SUBSYS_BT_HCI;
-    case Subsystem::BtL2cap:
-        return LBM_SUBSYS_BT_L2CAP;
-    default:
-        return 0;
-    }
-}
-
 // A compiled rule: which one and the packet subsystem it is guarded by.
 struct PlannedRule {
     size_t index;
@@ -354,7 +341,8 @@ void CodeGenerator::emitEpilogue() {
 void CodeGenerator::emitSubsystemGuard(Subsystem subsystem, Label skip) {
     assembler_.emit(ldx(BPF_W, kValue, kMeta,
                         instructionOffset(metaOffset(offsetof(lbm_packet_meta, subsystem)))));
-    assembler_.jump32Imm(BPF_JNE, kValue, static_cast<int32_t>(subsystemCode(subsystem)), skip);
+    assembler_.jump32Imm(BPF_JNE, kValue, static_cast<int32_t>(packetSubsystemCode(subsystem)),
+                         skip);
 }
 
 void CodeGenerator::emitRule(const Rule& rule, size_t index, Program& program) {

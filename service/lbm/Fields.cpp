@@ -157,4 +157,32 @@ const FieldInfo* findField(std::string_view name) {
     return nullptr;
 }
 
+uint32_t packetSubsystemCode(Subsystem subsystem) {
+    switch (subsystem) {
+    case Subsystem::UsbUrb:
+        return LBM_SUBSYS_USB_URB;
+    case Subsystem::BtHci:
+        return LBM_SUBSYS_BT_HCI;
+    case Subsystem::BtL2cap:
+        return LBM_SUBSYS_BT_L2CAP;
+    case Subsystem::UsbDevice:
+    case Subsystem::UsbInterface:
+        break;
+    }
+    return 0;
+}
+
+std::optional<Subsystem> subsystemFromPacketCode(uint32_t code) {
+    switch (code) {
+    case LBM_SUBSYS_USB_URB:
+        return Subsystem::UsbUrb;
+    case LBM_SUBSYS_BT_HCI:
+        return Subsystem::BtHci;
+    case LBM_SUBSYS_BT_L2CAP:
+        return Subsystem::BtL2cap;
+    default:
+        return std::nullopt;
+    }
+}
+
 } // namespace mamori::lbm

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -21,6 +22,11 @@ enum class Subsystem {
 };
 
 bool isPacketSubsystem(Subsystem subsystem);
+
+// The packet subsystems' codes in struct lbm_packet_meta (bpf/lbm_packet.h): 0 for device
+// subsystems, which never reach a packet filter; std::nullopt for an unknown code.
+uint32_t packetSubsystemCode(Subsystem subsystem);
+std::optional<Subsystem> subsystemFromPacketCode(uint32_t code);
 
 enum class FieldType {
     Number,    // unsigned, `widthBits` wide

@@ -219,17 +219,6 @@ private:
     std::mt19937 random_;
 };
 
-Subsystem subsystemOf(uint32_t code) {
-    switch (code) {
-    case LBM_SUBSYS_USB_URB:
-        return Subsystem::UsbUrb;
-    case LBM_SUBSYS_BT_HCI:
-        return Subsystem::BtHci;
-    default:
-        return Subsystem::BtL2cap;
-    }
-}
-
 std::string hex(const std::vector<uint8_t>& bytes) {
     std::string out;
     std::array<char, 4> buffer{};
@@ -273,8 +262,9 @@ TEST(DifferentialTest, KernelAgreesWithInterpreter) {
             const TestResult kernel = filter.run(meta, payload);
             lbm_packet_meta withLength = meta;
             withLength.len = static_cast<uint32_t>(payload.size());
-            const PacketVerdict reference =
-                Interpreter::evaluatePacket(file, subsystemOf(meta.subsystem), withLength, payload);
+            const PacketVerdict reference = Interpreter::evaluatePacket(
+                file, subsystemFromPacketCode(meta.subsystem).value_or(Subsystem::BtL2cap),
+                withLength, payload);
             ++cases;
             drops += reference.drop ? 1 : 0;
             const bool agree = (kernel.verdict == Verdict::Drop) == reference.drop &&

@@ -11,17 +11,6 @@ namespace {
 
 using test::rules;
 
-Subsystem subsystemOf(const lbm_packet_meta& meta) {
-    switch (meta.subsystem) {
-    case LBM_SUBSYS_USB_URB:
-        return Subsystem::UsbUrb;
-    case LBM_SUBSYS_BT_HCI:
-        return Subsystem::BtHci;
-    default:
-        return Subsystem::BtL2cap;
-    }
-}
-
 class SemanticsTest : public ::testing::Test {
 protected:
     // Runs in the kernel, checks the verdict and the deciding rule, and that the Interpreter
@@ -38,8 +27,9 @@ protected:
         }
         lbm_packet_meta withLength = meta;
         withLength.len = static_cast<uint32_t>(payload.size());
-        const PacketVerdict reference =
-            Interpreter::evaluatePacket(file, subsystemOf(meta), withLength, payload);
+        const PacketVerdict reference = Interpreter::evaluatePacket(
+            file, subsystemFromPacketCode(meta.subsystem).value_or(Subsystem::BtL2cap), withLength,
+            payload);
         EXPECT_EQ(reference.drop, expected == Verdict::Drop);
         EXPECT_EQ(reference.ruleIndex, result.ruleIndex);
     }
