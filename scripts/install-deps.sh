@@ -15,6 +15,8 @@ packages=(
   # tests
   libgtest-dev libgmock-dev libxml2-dev libxml2-utils util-linux iproute2 umockdev libumockdev-dev
   libglib2.0-bin
+  # real servers under learned sandbox profiles, and the load tools of the benchmarks
+  nginx memcached curl wrk libmemcached-tools
   # gui
   qt6-base-dev qt6-base-dev-tools
 )

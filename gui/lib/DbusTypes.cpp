@@ -12,6 +12,10 @@ void registerDbusTypes() {
     qDBusRegisterMetaType<StoredRule>();
     qDBusRegisterMetaType<MamoriInterfaceList>();
     qDBusRegisterMetaType<MamoriRuleList>();
+    qDBusRegisterMetaType<AdminProfile>();
+    qDBusRegisterMetaType<SupervisedSandbox>();
+    qDBusRegisterMetaType<MamoriProfileList>();
+    qDBusRegisterMetaType<MamoriSandboxList>();
 }
 
 } // namespace mamori::gui
@@ -56,6 +60,37 @@ QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::StoredRule
 const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::StoredRule& rule) {
     argument.beginStructure();
     argument >> rule.name >> rule.text;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::AdminProfile& profile) {
+    argument.beginStructure();
+    argument << profile.name << profile.app;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::AdminProfile& profile) {
+    argument.beginStructure();
+    argument >> profile.name >> profile.app;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::SupervisedSandbox& sandbox) {
+    argument.beginStructure();
+    argument << sandbox.id << sandbox.profile << sandbox.app << sandbox.pid << sandbox.uid
+             << sandbox.notifications << sandbox.violations;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument,
+                                mamori::gui::SupervisedSandbox& sandbox) {
+    argument.beginStructure();
+    argument >> sandbox.id >> sandbox.profile >> sandbox.app >> sandbox.pid >> sandbox.uid >>
+        sandbox.notifications >> sandbox.violations;
     argument.endStructure();
     return argument;
 }

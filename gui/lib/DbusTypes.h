@@ -31,6 +31,23 @@ struct StoredRule {
     QString text;
 };
 
+// One entry of Sandbox.AdminProfiles: (name, application id).
+struct AdminProfile {
+    QString name;
+    QString app;
+};
+
+// One entry of Sandbox.Sandboxes: (id, profile, app, pid, uid, notifications, violations).
+struct SupervisedSandbox {
+    quint64 id = 0;
+    QString profile;
+    QString app;
+    uint pid = 0;
+    uint uid = 0;
+    quint64 notifications = 0;
+    quint64 violations = 0;
+};
+
 void registerDbusTypes();
 
 } // namespace mamori::gui
@@ -43,10 +60,18 @@ const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Inte
 QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::StoredRule& rule);
 const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::StoredRule& rule);
 
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::AdminProfile& profile);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::AdminProfile& profile);
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::SupervisedSandbox& sandbox);
+const QDBusArgument& operator>>(const QDBusArgument& argument,
+                                mamori::gui::SupervisedSandbox& sandbox);
+
 using MamoriFeatureMap = QMap<QString, mamori::gui::FeatureState>;
 using MamoriInterfaceList = QList<mamori::gui::InterfaceState>;
 using MamoriRuleList = QList<mamori::gui::StoredRule>;
 using MamoriEngineMap = QMap<QString, bool>;
+using MamoriProfileList = QList<mamori::gui::AdminProfile>;
+using MamoriSandboxList = QList<mamori::gui::SupervisedSandbox>;
 Q_DECLARE_METATYPE(mamori::gui::FeatureState)
 Q_DECLARE_METATYPE(MamoriFeatureMap)
 Q_DECLARE_METATYPE(MamoriEngineMap)
@@ -54,3 +79,7 @@ Q_DECLARE_METATYPE(mamori::gui::InterfaceState)
 Q_DECLARE_METATYPE(mamori::gui::StoredRule)
 Q_DECLARE_METATYPE(MamoriInterfaceList)
 Q_DECLARE_METATYPE(MamoriRuleList)
+Q_DECLARE_METATYPE(mamori::gui::AdminProfile)
+Q_DECLARE_METATYPE(mamori::gui::SupervisedSandbox)
+Q_DECLARE_METATYPE(MamoriProfileList)
+Q_DECLARE_METATYPE(MamoriSandboxList)

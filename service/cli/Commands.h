@@ -53,7 +53,8 @@ int commandReload(Bus& bus, const Options& options, const Arguments& args);
 int commandLbm(Bus& bus, const Options& options, const Arguments& args);
 // `devices list|show|allow|block|rules|add-rule|remove-rule|policy|allow-all|bluetooth`.
 int commandDevices(Bus& bus, const Options& options, const Arguments& args);
-// `sandbox check|explain`: validates and explains a sandbox profile locally, never through mamorid.
+// `sandbox check|explain|show` work on a profile locally; `sandbox list|profiles|install|remove|
+// watch` go through mamorid.
 int commandSandbox(Bus& bus, const Options& options, const Arguments& args);
 
 } // namespace mamori::cli

@@ -66,15 +66,37 @@ _mamorictl() {
             fi
             ;;
         sandbox)
-            if [[ "$prev" == sandbox ]]; then
-                COMPREPLY=($(compgen -W "check explain" -- "$cur"))
+            local verb="" j nargs=0
+            for ((j = i + 1; j < cword; j++)); do
+                case "${words[j]}" in
+                    -*) ;;
+                    *) if [[ -z "$verb" ]]; then verb="${words[j]}"; else ((nargs++)); fi ;;
+                esac
+            done
+            if [[ -z "$verb" ]]; then
+                COMPREPLY=($(compgen -W "check explain show list profiles install remove watch" -- "$cur"))
+            elif [[ "$verb" == list || "$verb" == profiles || "$verb" == watch ]]; then
+                COMPREPLY=($(compgen -W "--json" -- "$cur"))
+            elif [[ "$verb" == install ]]; then
+                # NAME is new (nothing to offer), then the profile FILE
+                ((nargs == 1)) && _filedir profile
+            elif [[ "$verb" == remove ]]; then
+                if ((nargs == 0)); then
+                    local installed
+                    installed=$(mamorictl sandbox profiles --json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)
+                    COMPREPLY=($(compgen -W "$installed" -- "$cur"))
+                fi
             elif [[ "$prev" == --bpf ]]; then
                 _filedir
             elif [[ "$prev" == --syscall ]]; then
                 :
             elif [[ "$cur" == -* ]]; then
-                COMPREPLY=($(compgen -W "--syscall --stateless --bpf --json" -- "$cur"))
-            else
+                if [[ "$verb" == explain ]]; then
+                    COMPREPLY=($(compgen -W "--syscall --stateless --bpf --json" -- "$cur"))
+                else
+                    COMPREPLY=($(compgen -W "--json" -- "$cur"))
+                fi
+            elif ((nargs == 0)); then
                 local names="" dir
                 for dir in /usr/share/mamori/profiles /etc/mamori/profiles \
                            "${XDG_CONFIG_HOME:-$HOME/.config}/mamori/profiles"; do

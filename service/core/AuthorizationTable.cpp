@@ -24,6 +24,9 @@ constexpr std::array kTable = {
     MethodAction{iface::kDevices, "AllowAll", action::kDevicesManage},
     MethodAction{iface::kDevices, "SetBluetoothBlocked", action::kDevicesManage},
     MethodAction{iface::kDevices, "SetBluetoothAllowedServices", action::kDevicesManage},
+    MethodAction{iface::kSandbox, "InstallProfile", action::kSandboxManage},
+    MethodAction{iface::kSandbox, "RemoveProfile", action::kSandboxManage},
+    MethodAction{iface::kSandbox, "RegisterSandbox", action::kSandboxSupervise},
 };
 
 } // namespace

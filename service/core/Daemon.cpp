@@ -14,6 +14,8 @@
 #include "devices/DevicesObject.h"
 #include "devices/UsbEngine.h"
 #include "kernel/FeatureProbe.h"
+#include "sandbox/supervisor/SandboxObject.h"
+#include "sandbox/supervisor/SandboxSupervisor.h"
 
 #include <csignal>
 #include <cstdlib>
@@ -82,6 +84,13 @@ public:
                                                [this]() -> devices::UsbEngine& { return *usb_; },
                                                [this] { return usbRunning_; }, bluetooth_});
         usb_ = makeUsbEngine(config_.devices); // throws BadConfig: refuse to start
+        // The administrator's profiles live beside mamori.conf (/etc/mamori/profiles).
+        sandboxObject_.emplace(
+            connection, sandbox::SandboxObject::Context{
+                            authorizer_,
+                            sandbox::AdminProfileStore(paths.configFile.parent_path() / "profiles"),
+                            [this]() -> sandbox::SandboxSupervisor& { return *supervisor_; }});
+        supervisor_.emplace(hooks(), sandboxObject_->events());
         try {
             applyEngines();
         } catch (const std::exception& e) {
@@ -127,7 +136,7 @@ public:
     void announceStateChanged() { manager_->announceStateChanged(); }
 
 private:
-    devices::EngineHooks hooks() {
+    EngineHooks hooks() {
         return {[this](int fd, std::function<void()> onReadable) {
                     loop_.watch(fd, std::move(onReadable));
                 },
@@ -188,6 +197,9 @@ private:
     std::optional<devices::DevicesObject> devicesObject_;
     std::unique_ptr<devices::UsbEngine> usb_;
     bool usbRunning_ = false;
+    std::optional<sandbox::SandboxObject> sandboxObject_;
+    // Declared last: it goes first, while the object it reports to is still there.
+    std::optional<sandbox::SandboxSupervisor> supervisor_;
 };
 
 bool nameIsTaken(sdbus::IConnection& connection) {

@@ -3,10 +3,10 @@
 // through events(); the D-Bus methods go to the engine and to BluetoothControl.
 #pragma once
 
+#include "common/EngineHooks.h"
 #include "core/Authorizer.h"
 #include "devices/BluetoothControl.h"
 #include "devices/DeviceObject.h"
-#include "devices/EngineHooks.h"
 #include "devices/UsbEngine.h"
 #include "org.mamori.Mamori1.Devices.adaptor.h"
 

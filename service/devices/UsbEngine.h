@@ -5,8 +5,8 @@
 // Single-threaded: every call and every callback happens on the loop behind EngineHooks.
 #pragma once
 
+#include "common/EngineHooks.h"
 #include "devices/DevicesConfig.h"
-#include "devices/EngineHooks.h"
 #include "lbm/DeviceDescription.h"
 
 #include <chrono>

@@ -2,7 +2,12 @@
 
 #include "common/KeyFile.h"
 #include "common/Log.h"
+#include "common/UniqueFd.h"
+#include "launcher/Learner.h"
+#include "launcher/SupervisorLink.h"
+#include "sandbox/PhaseSwitchWire.h"
 #include "sandbox/ProfileLoader.h"
+#include "sandbox/ProfileWriter.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -12,6 +17,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sstream>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -68,24 +74,22 @@ void writeRaw(const char* text) {
     [[maybe_unused]] const auto written = ::write(STDERR_FILENO, text, std::strlen(text));
 }
 
-// Installs the filter and becomes the program; returns nothing. Everything it needs is
-// prepared by the caller, so that between the install and the execve nothing runs that the
-// profile might refuse (libseccomp's own load frees memory afterwards, so the exported program
-// is installed with prctl directly). The failure path leaves through the raw exit_group:
-// libc's exit runs sanitizer exit-time work (the leak checker ptraces) that the filter may
-// refuse.
-[[noreturn]] void installAndExec(const std::vector<std::uint8_t>& bpf, const std::string& path,
-                                 std::vector<char*>& argv) {
-    sock_fprog program{static_cast<unsigned short>(bpf.size() / sizeof(sock_filter)),
-                       reinterpret_cast<sock_filter*>(const_cast<std::uint8_t*>(bpf.data()))};
+sock_fprog programOf(const std::vector<std::uint8_t>& bpf) {
+    return {static_cast<unsigned short>(bpf.size() / sizeof(sock_filter)),
+            reinterpret_cast<sock_filter*>(const_cast<std::uint8_t*>(bpf.data()))};
+}
+
+void setNoNewPrivs() {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         throw LaunchError(kExitLauncherError,
                           std::string("cannot set no_new_privs: ") + std::strerror(errno));
     }
-    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
-        throw LaunchError(kExitLauncherError,
-                          std::string("cannot install the filter: ") + std::strerror(errno));
-    }
+}
+
+// The last step after the filter is in place: only execve may run before it, since the
+// filter may refuse anything else. The failure path leaves through the raw exit_group: libc's
+// exit runs sanitizer exit-time work (the leak checker ptraces) that the filter may refuse.
+[[noreturn]] void execUnderFilter(const std::string& path, std::vector<char*>& argv) {
     const std::string prefix = "mamori-run: cannot execute " + path + ": ";
     ::execve(path.c_str(), argv.data(), environ);
     const int error = errno;
@@ -94,6 +98,108 @@ void writeRaw(const char* text) {
     writeRaw("\n");
     ::syscall(SYS_exit_group, error == ENOENT ? kExitNotFound : kExitCannotExecute);
     std::abort(); // exit_group does not return
+}
+
+// Installs the filter and becomes the program. Everything it needs is prepared by the caller
+// (libseccomp's own load frees memory afterwards, so the exported program is installed
+// directly).
+[[noreturn]] void installAndExec(const std::vector<std::uint8_t>& bpf, const std::string& path,
+                                 std::vector<char*>& argv) {
+    sock_fprog program = programOf(bpf);
+    setNoNewPrivs();
+    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+        throw LaunchError(kExitLauncherError,
+                          std::string("cannot install the filter: ") + std::strerror(errno));
+    }
+    execUnderFilter(path, argv);
+}
+
+// The supervised variant: the filter comes with a notifier listener, and the execve waits in
+// the notifier until mamorid has the listener (SupervisorLink's thread hands it over).
+[[noreturn]] void installSupervisedAndExec(const std::vector<std::uint8_t>& bpf,
+                                           const std::string& path, std::vector<char*>& argv) {
+    sock_fprog program = programOf(bpf);
+    setNoNewPrivs();
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                  &program) < 0) {
+        throw LaunchError(kExitLauncherError,
+                          std::string("cannot install the filter: ") + std::strerror(errno));
+    }
+    execUnderFilter(path, argv);
+}
+
+// Where libmamori-phase.so is: MAMORI_PHASE_LIBRARY when set (development trees, tests), else
+// next to mamori-run (build tree), else the installed one.
+std::string findPhaseLibrary() {
+    std::error_code ec;
+    const auto missing = [](const std::string& where) {
+        return LaunchError(kExitLauncherError,
+                           "the profile has phases, which need " + where + "; it is not there");
+    };
+    if (const char* chosen = std::getenv("MAMORI_PHASE_LIBRARY"); chosen != nullptr) {
+        if (!std::filesystem::exists(chosen, ec)) {
+            throw missing(std::string(chosen) + " (MAMORI_PHASE_LIBRARY)");
+        }
+        return chosen;
+    }
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto beside = self.parent_path() / "libmamori-phase.so";
+        if (std::filesystem::exists(beside, ec)) {
+            return beside;
+        }
+    }
+    if (std::filesystem::exists(MAMORI_PHASE_LIBRARY, ec)) {
+        return MAMORI_PHASE_LIBRARY;
+    }
+    throw missing(MAMORI_PHASE_LIBRARY);
+}
+
+void append(std::string& out, const void* data, size_t size) {
+    out.append(static_cast<const char*>(data), size);
+}
+
+std::string encodePhases(const std::vector<PhaseFilter>& filters) {
+    namespace wire = phasewire;
+    std::string out;
+    const wire::Header header{wire::kMagic, static_cast<std::uint32_t>(filters.size())};
+    append(out, &header, sizeof header);
+    for (const auto& filter : filters) {
+        wire::PhaseRecord record{};
+        std::strncpy(record.name, filter.name.c_str(), wire::kNameSize - 1);
+        record.explicitTrigger = filter.explicitTrigger ? 1 : 0;
+        record.syscall = filter.syscall;
+        record.instructionCount =
+            static_cast<std::uint32_t>(filter.bpf.size() / sizeof(sock_filter));
+        append(out, &record, sizeof record);
+        append(out, filter.bpf.data(), filter.bpf.size());
+    }
+    return out;
+}
+
+// Hands the phase filters to the preload library: a memfd the program inherits (not
+// close-on-exec; the library closes it) and the two environment variables naming it.
+UniqueFd preparePhases(const std::vector<PhaseFilter>& filters) {
+    if (filters.empty()) {
+        return {};
+    }
+    if (filters.size() > phasewire::kMaxPhases) {
+        throw LaunchError(kExitLauncherError, "too many phases (at most " +
+                                                  std::to_string(phasewire::kMaxPhases + 1) + ")");
+    }
+    const std::string library = findPhaseLibrary();
+    UniqueFd memfd(::memfd_create("mamori-phases", 0));
+    const std::string data = encodePhases(filters);
+    if (!memfd || ::write(memfd.get(), data.data(), data.size()) != ssize_t(data.size())) {
+        throw LaunchError(kExitLauncherError,
+                          std::string("cannot pass the phase filters on: ") + std::strerror(errno));
+    }
+    const char* preload = std::getenv("LD_PRELOAD");
+    const std::string value =
+        library + (preload != nullptr && *preload != '\0' ? ":" + std::string(preload) : "");
+    ::setenv("LD_PRELOAD", value.c_str(), 1);
+    ::setenv(phasewire::kFdVariable, std::to_string(memfd.get()).c_str(), 1);
+    return memfd;
 }
 
 Profile loadProfile(const std::string& nameOrPath) {
@@ -117,9 +223,30 @@ CompiledProfile compileProfile(const Profile& profile, CompileMode mode) {
 LaunchOptions parseArguments(const std::vector<std::string>& args) {
     LaunchOptions options;
     size_t i = 0;
+    auto value = [&](const std::string& option) -> const std::string& {
+        if (i + 1 >= args.size()) {
+            usage(option + " needs a value");
+        }
+        return args[++i];
+    };
     for (; i < args.size() && options.profile.empty(); ++i) {
         const std::string& arg = args[i];
-        if (arg == "--stateless") {
+        if (arg == "--learn") {
+            options.learn = true;
+        } else if (arg == "--switch") {
+            const std::string& spec = value(arg);
+            const auto equals = spec.find('=');
+            if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size()) {
+                usage("--switch expects PHASE=SYSCALL, got '" + spec + "'");
+            }
+            options.switches.emplace_back(spec.substr(0, equals), spec.substr(equals + 1));
+        } else if (arg == "--first-phase") {
+            options.firstPhase = value(arg);
+        } else if (arg == "--app-id") {
+            options.appId = value(arg);
+        } else if (arg == "--default-action") {
+            options.defaultAction = value(arg);
+        } else if (arg == "--stateless") {
             options.stateless = true;
         } else if (arg == "--explain") {
             options.explain = true;
@@ -148,7 +275,30 @@ LaunchOptions parseArguments(const std::vector<std::string>& args) {
     if (options.command.empty() && !options.explain) {
         usage("no command given after '--'");
     }
+    if (!options.learn &&
+        (!options.switches.empty() || !options.appId.empty() || !options.defaultAction.empty())) {
+        usage("--switch, --app-id and --default-action are for --learn");
+    }
+    if (options.learn && (options.explain || options.stateless)) {
+        usage("--learn runs the program unsandboxed; it takes no --explain or --stateless");
+    }
     return options;
+}
+
+std::string learnedProfilePath(const std::string& profile) {
+    if (profile.find('/') != std::string::npos || profile.ends_with(".profile")) {
+        return profile;
+    }
+    const char* config = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    const std::filesystem::path base =
+        config != nullptr && *config == '/'
+            ? std::filesystem::path(config)
+            : std::filesystem::path(home != nullptr ? home : "/") / ".config";
+    const auto dir = base / "mamori" / "profiles";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    return dir / (profile + ".profile");
 }
 
 std::string resolveCommand(const std::string& command) {
@@ -175,16 +325,14 @@ CompiledProfile Launcher::compile(const Profile& profile) const {
                           options_.stateless ? CompileMode::StatelessSubset : CompileMode::Full);
 }
 
-void Launcher::superviseOrRefuse(const Plan& full) const {
+void Launcher::refuseOrWarn(const Plan& full) const {
     const std::string notified = notifiedSyscalls(full);
     if (!options_.stateless) {
-        // The hand-off goes here: compile Full with a notifier listener, send the listener fd
-        // and the profile name to mamorid, and exec once it has registered the sandbox.
-        throw LaunchError(
-            kExitNeedsSupervisor,
-            "profile " + full.profile + " needs the supervisor for: " + notified +
-                "; the supervisor (mamorid) hand-off is not available yet; pass --stateless to "
-                "run with those syscalls refused by the profile's default action instead");
+        throw LaunchError(kExitNeedsSupervisor,
+                          "profile " + full.profile + " needs the supervisor for: " + notified +
+                              "; mamorid is not running (or not reachable on the system bus); "
+                              "start it, or pass --stateless to run with those syscalls refused "
+                              "by the profile's default action instead");
     }
     if (!options_.quiet) {
         log::warning("--stateless: enforced more strictly than written (refused by the "
@@ -214,30 +362,61 @@ int Launcher::explain(const Plan& plan) const {
     return 0;
 }
 
+int Launcher::learnProfile() const {
+    LearnOptions request;
+    request.output = learnedProfilePath(options_.profile);
+    if (!options_.switches.empty()) {
+        request.phases.push_back(options_.firstPhase);
+    }
+    for (const auto& [phase, syscall] : options_.switches) {
+        request.phases.push_back(phase);
+        request.switches.push_back(syscall);
+    }
+    request.defaultAction = options_.defaultAction;
+    request.appId = options_.appId;
+    request.command = options_.command;
+    return learn(request);
+}
+
 int Launcher::run() {
+    if (options_.learn) {
+        return learnProfile();
+    }
     const Profile profile = loadProfile(options_.profile);
     CompiledProfile full = compileProfile(profile, CompileMode::Full);
     if (options_.explain) {
         return explain(options_.stateless ? compile(profile).plan : full.plan);
-    }
-    if (full.plan.needsSupervisor()) {
-        superviseOrRefuse(full.plan);
     }
     const std::string path = resolveCommand(options_.command.front());
     if (path.empty()) {
         throw LaunchError(kExitNotFound, options_.command.front() + ": command not found");
     }
     warnIfOtherBinary(profile, path);
+    // Supervised whenever mamorid runs: it also reports violations. Without it, a profile
+    // that needs it is refused (or, with --stateless, enforced more strictly).
+    std::unique_ptr<SupervisorLink> supervisor =
+        options_.stateless ? nullptr : SupervisorLink::connect();
+    if (!supervisor && full.plan.needsSupervisor()) {
+        refuseOrWarn(full.plan);
+    }
     const CompiledProfile compiled =
-        full.plan.needsSupervisor() ? compile(profile) : std::move(full);
-    if (!allowsExec(compiled.plan)) {
+        supervisor ? compileProfile(profile, CompileMode::Supervised)
+                   : (full.plan.needsSupervisor() ? compile(profile) : std::move(full));
+    if (!supervisor && !allowsExec(compiled.plan)) {
         throw LaunchError(kExitLauncherError,
                           "profile " + profile.name +
                               " refuses execve, so the launcher cannot start the program under "
-                              "it without the supervisor (which can allow just the first exec)");
+                              "it without the supervisor (which allows just the first exec); "
+                              "mamorid is not running");
     }
+    const UniqueFd phases = preparePhases(compiled.phaseFilters);
     std::vector<char*> argv = argvOf(options_.command);
-    installAndExec(compiled.filter.exportBpf(), path, argv);
+    const std::vector<std::uint8_t> bpf = compiled.filter.exportBpf();
+    if (!supervisor) {
+        installAndExec(bpf, path, argv);
+    }
+    supervisor->registerWhenInstalled(options_.profile, writeProfile(profile), kExitLauncherError);
+    installSupervisedAndExec(bpf, path, argv);
 }
 
 } // namespace mamori::launcher

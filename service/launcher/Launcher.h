@@ -7,13 +7,14 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mamori::launcher {
 
 // Exit statuses of mamori-run itself, following env(1) and timeout(1): anything else is the
 // program's own status.
-inline constexpr int kExitNeedsSupervisor = 2; // the profile needs mamorid; see --stateless
+inline constexpr int kExitNeedsSupervisor = 2; // the profile needs mamorid, not running
 inline constexpr int kExitLauncherError = 125; // usage, profile errors, filter install
 inline constexpr int kExitCannotExecute = 126; // COMMAND found but could not be executed
 inline constexpr int kExitNotFound = 127;      // COMMAND not found
@@ -31,6 +32,12 @@ private:
 };
 
 struct LaunchOptions {
+    bool learn = false;
+    // --learn: the first phase's name and (phase, switch syscall) for each later one.
+    std::string firstPhase = "init";
+    std::vector<std::pair<std::string, std::string>> switches;
+    std::string appId;
+    std::string defaultAction;
     bool stateless = false;
     bool explain = false;
     bool quiet = false;
@@ -52,16 +59,20 @@ public:
     int run();
 
 private:
+    int learnProfile() const;
     sandbox::CompiledProfile compile(const sandbox::Profile& profile) const;
-    // The seam for the supervisor hand-off: today it refuses (or, with --stateless, reports
-    // what the stateless subset enforces more strictly); later it sends the notifier
-    // listener fd to mamorid here instead.
-    void superviseOrRefuse(const sandbox::Plan& full) const;
+    // mamorid is not there for a profile that needs it: refuses, or with --stateless says
+    // what the stateless subset enforces more strictly.
+    void refuseOrWarn(const sandbox::Plan& full) const;
     void warnIfOtherBinary(const sandbox::Profile& profile, const std::string& resolved) const;
     int explain(const sandbox::Plan& plan) const;
 
     LaunchOptions options_;
 };
+
+// Where `mamori-run --learn PROFILE` writes: PROFILE itself when it has a '/' or ends in
+// `.profile`, else PROFILE.profile in the user's layer ($XDG_CONFIG_HOME/mamori/profiles).
+std::string learnedProfilePath(const std::string& profile);
 
 // COMMAND as execvp(3) would find it: as given when it contains a '/', else the first
 // executable regular file of that name on PATH. Empty when there is none.

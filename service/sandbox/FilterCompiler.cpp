@@ -4,6 +4,7 @@
 #include "sandbox/ProfileBuilder.h"
 #include "sandbox/SyscallGroups.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -75,9 +76,9 @@ std::set<std::string> namedSyscalls(const Profile& profile) {
     return names;
 }
 
-// Fills the supervisor's inputs and returns the reasons the syscall cannot stay in the filter.
-std::vector<std::string> statefulReasons(const Profile& profile, SyscallPlan& plan) {
-    std::vector<std::string> reasons;
+// Which phases allow the syscall and which it switches to: information for the plan; phases
+// are enforced by the stacked phase filters, not by the supervisor.
+void notePhases(const Profile& profile, SyscallPlan& plan) {
     for (const auto& phase : profile.phases) {
         if (ProfileBuilder::allowedIn(profile, phase).contains(plan.name)) {
             plan.phases.push_back(phase.name);
@@ -85,12 +86,13 @@ std::vector<std::string> statefulReasons(const Profile& profile, SyscallPlan& pl
         if (phase.entry && phase.entry->kind == TriggerKind::FirstCall &&
             phase.entry->syscall == plan.name) {
             plan.entersPhases.push_back(phase.name);
-            reasons.push_back("first call switches to phase " + phase.name);
         }
     }
-    if (!profile.phases.empty() && plan.phases.size() < profile.phases.size()) {
-        reasons.push_back("allowed only in phase " + join(plan.phases));
-    }
+}
+
+// Fills the supervisor's inputs and returns the reasons the syscall cannot stay in the filter.
+std::vector<std::string> statefulReasons(const Profile& profile, SyscallPlan& plan) {
+    std::vector<std::string> reasons;
     if (const auto limit = profile.limits.find(plan.name); limit != profile.limits.end()) {
         plan.limit = limit->second.count;
         reasons.push_back("count limit " + std::to_string(limit->second.count));
@@ -112,6 +114,18 @@ std::vector<std::string> statefulReasons(const Profile& profile, SyscallPlan& pl
     return reasons;
 }
 
+// The phases after the last one that allows the syscall: it is refused from the first of them.
+std::string refusedFromPhase(const Profile& profile, const SyscallPlan& plan) {
+    if (plan.phases.empty() || plan.phases.size() == profile.phases.size()) {
+        return {};
+    }
+    const auto last =
+        std::find_if(profile.phases.rbegin(), profile.phases.rend(),
+                     [&](const Phase& phase) { return phase.name == plan.phases.back(); });
+    const auto next = last.base();
+    return next == profile.phases.end() ? std::string() : next->name;
+}
+
 std::string ruleText(const Profile& profile, const std::string& name) {
     std::vector<std::string> rules;
     if (const auto allow = profile.allow.find(name); allow != profile.allow.end()) {
@@ -131,28 +145,50 @@ std::string ruleText(const Profile& profile, const std::string& name) {
     return join(rules);
 }
 
+// SECCOMP_FILTER_FLAG_NEW_LISTENER: a listener on a filter of its own would let the program
+// answer its own notifications (the newest filter's USER_NOTIF wins), so the sandbox may stack
+// filters only without one.
+constexpr std::uint64_t kNewListenerFlag = 1U << 3;
+
 class Compilation {
 public:
     Compilation(const Profile& profile, const KernelSeccomp& kernel, CompileMode mode)
         : profile_(profile)
         , kernel_(kernel)
         , mode_(mode)
-        , defaultAction_(scmpAction(profile.defaultAction))
+        , supervised_(mode == CompileMode::Supervised)
+        , defaultAction_(supervised_ ? SCMP_ACT_NOTIFY : scmpAction(profile.defaultAction))
         , filter_(defaultAction_) {
         // 2 = binary tree by syscall number: a few compares per syscall instead of a linear walk.
         filter_.setAttribute(SCMP_FLTATR_CTL_OPTIMIZE, 2);
     }
 
     CompiledProfile run() {
-        Plan plan{
-            profile_.name, profile_.defaultAction.text, mode_ == CompileMode::StatelessSubset, {}};
-        for (const auto& name : namedSyscalls(profile_)) {
+        Plan plan{profile_.name,
+                  profile_.defaultAction.text,
+                  mode_ == CompileMode::StatelessSubset,
+                  supervised_,
+                  {}};
+        auto names = namedSyscalls(profile_);
+        if (restrictsSeccomp()) {
+            names.insert("seccomp");
+        }
+        for (const auto& name : names) {
             plan.syscalls.push_back(planFor(name));
         }
-        return {std::move(filter_), std::move(plan)};
+        auto phaseFilters = compilePhaseFilters(plan);
+        return {std::move(filter_), std::move(plan), std::move(phaseFilters)};
     }
 
 private:
+    // The phase switch stacks filters with seccomp(2); a supervised sandbox must not get a
+    // listener of its own.
+    bool restrictsSeccomp() const {
+        return !profile_.deny.contains("seccomp") &&
+               (!profile_.phases.empty() ||
+                (supervised_ && ProfileBuilder::allowedAnywhere(profile_, "seccomp")));
+    }
+
     void add(std::uint32_t action, const SyscallPlan& plan, const std::vector<scmp_arg_cmp>& args,
              const Origin& origin) {
         if (action == defaultAction_) {
@@ -187,8 +223,16 @@ private:
             planDeny(plan, deny->second);
             return plan;
         }
+        if (name == "seccomp" && restrictsSeccomp()) {
+            planSeccomp(plan);
+            return plan;
+        }
         plan.rule = ruleText(profile_, name);
-        const auto reasons = statefulReasons(profile_, plan);
+        notePhases(profile_, plan);
+        auto reasons = statefulReasons(profile_, plan);
+        if (supervised_ && name == "execve") {
+            reasons.emplace_back("the launcher's own exec passes the supervisor once");
+        }
         const auto arg = profile_.arguments.find(name);
         const ArgumentRule* rule = arg == profile_.arguments.end() ? nullptr : &arg->second;
         if (!reasons.empty()) {
@@ -198,7 +242,22 @@ private:
         } else {
             planAllow(plan);
         }
+        notePhaseLimit(plan);
         return plan;
+    }
+
+    void notePhaseLimit(SyscallPlan& plan) const {
+        if (!plan.entersPhases.empty()) {
+            plan.reason += "; its first call enters phase " + join(plan.entersPhases);
+        }
+        const std::string refusedFrom = refusedFromPhase(profile_, plan);
+        if (refusedFrom.empty()) {
+            return;
+        }
+        plan.reason += "; phase " + join(plan.phases) + " only";
+        plan.guaranteeText += "; refused from phase " + refusedFrom +
+                              " on (the filter the process stacks at the switch; a stock kernel "
+                              "allows it from the start)";
     }
 
     void planDeny(SyscallPlan& plan, const RuleRef& ref) {
@@ -206,15 +265,36 @@ private:
         plan.action = profile_.denyAction.text;
         plan.reason = "denied";
         plan.rule = ref.str();
+        describeRefusal(plan, profile_.denyAction);
+        add(supervised_ ? SCMP_ACT_NOTIFY : scmpAction(profile_.denyAction), plan, {}, ref.origin);
+    }
+
+    void describeRefusal(SyscallPlan& plan, const Action& action) const {
+        if (supervised_) {
+            plan.guarantee = Guarantee::SupervisorDeny;
+            plan.guaranteeText = "refused by the supervisor (" + action.text +
+                                 ") and reported; ENOSYS if mamorid is gone";
+            return;
+        }
         plan.guarantee = Guarantee::FilterDeny;
-        plan.guaranteeText = refusal(profile_.denyAction);
-        add(scmpAction(profile_.denyAction), plan, {}, ref.origin);
+        plan.guaranteeText = refusal(action);
+    }
+
+    void planSeccomp(SyscallPlan& plan) {
+        plan.treatment = Treatment::ArgumentCheck;
+        plan.action = "allow if flags & SECCOMP_FILTER_FLAG_NEW_LISTENER == 0";
+        plan.reason = "phase switches stack filters (which only tighten); a listener of the "
+                      "sandbox's own could answer for the supervisor";
+        plan.rule = profile_.phases.empty() ? ruleText(profile_, plan.name) : "[Phases]";
+        plan.guarantee = Guarantee::FilterArgument;
+        plan.guaranteeText = "argument check in filter (sound)";
+        add(SCMP_ACT_ALLOW, plan, {{1, SCMP_CMP_MASKED_EQ, kNewListenerFlag, 0}}, {});
     }
 
     void planAllow(SyscallPlan& plan) {
         plan.treatment = Treatment::Allow;
         plan.action = "allow";
-        plan.reason = "allowed in every phase";
+        plan.reason = "allowed";
         if (kernel_.constantActionCache) {
             plan.guarantee = Guarantee::ConstantAction;
             plan.guaranteeText = "allowed, constant action (kernel cache skips the filter)";
@@ -247,6 +327,8 @@ private:
         plan.treatment = Treatment::Notify;
         plan.action = "notify";
         describeNotify(plan);
+        // Supervised, the default is USER_NOTIF already: register rules then only send the
+        // calls that pass them, and the rest reach the supervisor as violations.
         addWithArguments(SCMP_ACT_NOTIFY, plan, rule);
     }
 
@@ -273,9 +355,53 @@ private:
         plan.guaranteeText = "needs the supervisor (" + plan.reason + ")";
     }
 
+    // For each phase after the first: a filter that allows everything except what the first
+    // filter lets through only for the phases before it.
+    std::vector<PhaseFilter> compilePhaseFilters(const Plan& plan) const {
+        std::vector<PhaseFilter> filters;
+        for (size_t k = 1; k < profile_.phases.size(); ++k) {
+            filters.push_back(compilePhaseFilter(plan, k));
+        }
+        return filters;
+    }
+
+    PhaseFilter compilePhaseFilter(const Plan& plan, size_t index) const {
+        const Phase& phase = profile_.phases[index];
+        PhaseFilter result;
+        result.name = phase.name;
+        result.explicitTrigger = phase.entry && phase.entry->kind == TriggerKind::Explicit;
+        if (phase.entry && !result.explicitTrigger) {
+            result.syscall = SyscallGroups::resolve(phase.entry->syscall);
+        }
+        std::set<std::string> stillAllowed;
+        for (size_t j = index; j < profile_.phases.size(); ++j) {
+            for (const auto& entry : ProfileBuilder::allowedIn(profile_, profile_.phases[j])) {
+                stillAllowed.insert(entry.first);
+            }
+        }
+        SeccompFilter filter(SCMP_ACT_ALLOW);
+        filter.setAttribute(SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        const std::uint32_t refuse = scmpAction(profile_.defaultAction);
+        for (const auto& row : plan.syscalls) {
+            if (row.treatment == Treatment::Deny || row.name == "seccomp" ||
+                stillAllowed.contains(row.name)) {
+                continue;
+            }
+            if (const int rc = filter.addRule(refuse, row.number, {}); rc < 0) {
+                throw KeyFileError(
+                    phase.entry->origin.file, phase.entry->origin.line,
+                    row.name + ": libseccomp rejected the phase rule: " + std::strerror(-rc));
+            }
+            result.refused.push_back(row.name);
+        }
+        result.bpf = filter.exportBpf();
+        return result;
+    }
+
     const Profile& profile_;
     const KernelSeccomp& kernel_;
     CompileMode mode_;
+    bool supervised_;
     std::uint32_t defaultAction_;
     SeccompFilter filter_;
 };

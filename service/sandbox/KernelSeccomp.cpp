@@ -1,7 +1,9 @@
 #include "sandbox/KernelSeccomp.h"
 
+#include <array>
 #include <cstdio>
 #include <linux/seccomp.h>
+#include <string_view>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -39,6 +41,14 @@ KernelSeccomp KernelSeccomp::probe() {
 
 KernelSeccomp KernelSeccomp::stock() {
     return {"stock", true, true, false};
+}
+
+bool KernelSeccomp::isNotifierFd(int fd) {
+    const std::string link = "/proc/self/fd/" + std::to_string(fd);
+    std::array<char, 64> target{};
+    const ssize_t length = ::readlink(link.c_str(), target.data(), target.size() - 1);
+    return length > 0 &&
+           std::string_view(target.data(), size_t(length)) == "anon_inode:seccomp notify";
 }
 
 } // namespace mamori::sandbox

@@ -18,6 +18,9 @@ struct KernelSeccomp {
     static KernelSeccomp probe();
     // A stock kernel of 5.11 or later: cache and notifier, no eBPF patch.
     static KernelSeccomp stock();
+    // Whether `fd` is a seccomp user-notification listener (what the launcher hands over and
+    // mamorid accepts).
+    static bool isNotifierFd(int fd);
 };
 
 } // namespace mamori::sandbox

@@ -1,6 +1,6 @@
 // What the compiled filter does with each syscall a profile names, why, and which guarantee
 // holds on the kernel it was compiled for. `mamorictl sandbox explain` prints it; the
-// supervisor (later) reads the stateful fields to know what to track per sandbox.
+// supervisor reads the stateful fields to know what to track per sandbox.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +22,7 @@ enum class Guarantee {
     FilterAllow,      // allowed by running the filter (no cache on this kernel)
     FilterArgument,   // register comparison in the filter: sound
     FilterDeny,       // refused by the filter itself
+    SupervisorDeny,   // refused through the notifier by the supervisor, which reports it
     Supervisor,       // sound decision by the supervisor through the notifier
     SupervisorUnsafe, // through the notifier, but not sound on this kernel (TOCTOU, races)
     Unavailable,      // needs the notifier and this kernel has none, or stateless subset
@@ -37,9 +38,13 @@ struct SyscallPlan {
     Guarantee guarantee = Guarantee::FilterDeny;
     std::string guaranteeText;
 
-    // For the supervisor.
-    std::vector<std::string> phases;       // phases that allow it (empty: no phases in the profile)
+    // Phases that allow it (empty: no phases in the profile). On a stock kernel the first
+    // filter allows it from the start; the filter stacked when a later phase begins that does
+    // not allow it refuses it from then on.
+    std::vector<std::string> phases;
     std::vector<std::string> entersPhases; // phases whose Switch is its first call
+
+    // For the supervisor.
     std::optional<unsigned long> limit;
     std::vector<std::string> serializedWith;
     std::optional<std::string> pathPrefix;
@@ -50,6 +55,8 @@ struct Plan {
     std::string profile;
     std::string defaultAction;
     bool statelessSubset = false;
+    // Refusals go through the supervisor (which applies the action and reports them).
+    bool supervised = false;
     std::vector<SyscallPlan> syscalls; // sorted by name
 
     const SyscallPlan* find(const std::string& name) const {

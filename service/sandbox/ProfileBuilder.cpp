@@ -2,6 +2,7 @@
 
 #include "common/KeyFile.h"
 #include "sandbox/ArgumentRuleParser.h"
+#include "sandbox/PhaseSwitchWire.h"
 #include "sandbox/ProfileMerger.h"
 #include "sandbox/SyscallGroups.h"
 
@@ -41,6 +42,8 @@ constexpr std::array kErrnoNames = {
     ErrnoName{"ENOTSUP", ENOTSUP},
     ErrnoName{"EROFS", EROFS},
     ErrnoName{"EAFNOSUPPORT", EAFNOSUPPORT},
+    // "quota exceeded": what a count limit says when it is reached.
+    ErrnoName{"EDQUOT", EDQUOT},
 };
 
 std::optional<int> parseErrno(std::string_view text) {
@@ -171,6 +174,20 @@ void buildSyscalls(const RawProfile& raw, Profile& profile) {
     removeAll(profile.allow, profile.deny);
 }
 
+// The launcher's preload library sees a switch by wrapping libc functions; a syscall it
+// cannot see would never switch, which would leave the process in the looser phase.
+void checkObservable(const std::string& syscall, const Origin& origin, const std::string& what) {
+    std::string observable;
+    for (const auto& trigger : phasewire::kObservableTriggers) {
+        if (syscall == trigger.syscall) {
+            return;
+        }
+        observable += (observable.empty() ? "" : ", ") + std::string(trigger.syscall);
+    }
+    fail(origin, what + "the launcher cannot see the first call of '" + syscall +
+                     "'; a switch can be the first call of: " + observable + ", or explicit");
+}
+
 PhaseSwitch parseSwitch(const RawItem& item, const std::string& phase) {
     if (item.text == "explicit") {
         return {TriggerKind::Explicit, {}, item.origin};
@@ -181,6 +198,7 @@ PhaseSwitch parseSwitch(const RawItem& item, const std::string& phase) {
     }
     const std::string syscall = item.text.substr(6);
     checkSyscall(syscall, item.origin, "Switch." + phase + ": ");
+    checkObservable(syscall, item.origin, "Switch." + phase + ": ");
     return {TriggerKind::FirstCall, syscall, item.origin};
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <memory>
 #include <seccomp.h>
 
 namespace mamori::sandbox {
@@ -153,6 +155,13 @@ int SyscallGroups::resolve(std::string_view syscall) {
     // lacks; only real numbers count as known.
     const std::string name(syscall);
     return seccomp_syscall_resolve_name(name.c_str());
+}
+
+std::string SyscallGroups::nameOf(int number) {
+    // libseccomp hands out a malloc()ed copy.
+    const std::unique_ptr<char, decltype(&std::free)> raw(
+        seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, number), &std::free);
+    return raw ? std::string(raw.get()) : std::string();
 }
 
 } // namespace mamori::sandbox

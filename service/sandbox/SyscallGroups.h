@@ -21,6 +21,8 @@ public:
     static std::set<std::string> expand(std::string_view group);
     // The syscall's number on the native architecture, or a negative value when unknown.
     static int resolve(std::string_view syscall);
+    // The native architecture's name for a syscall number; empty when libseccomp knows none.
+    static std::string nameOf(int number);
 };
 
 } // namespace mamori::sandbox

@@ -3,6 +3,8 @@
 // system bus with the real polkitd, and everything is checked through D-Bus and mamorictl the
 // way the tray and a user would. Runs under umockdev-wrapper (see CMakeLists.txt).
 #include "ApiDescription.h"
+#include "BusTestSuite.h"
+#include "Eventually.h"
 #include "SystemBusHarness.h"
 #include "TestFiles.h"
 #include "UsbTestbed.h"
@@ -93,17 +95,6 @@ std::string attribute(const std::string& sysPath, const std::string& name) {
     return value;
 }
 
-bool eventually(const std::function<bool()>& condition, double seconds = 10.0) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return condition();
-}
-
 std::string errorOf(const std::function<void()>& call) {
     try {
         call();
@@ -190,8 +181,8 @@ private:
     std::set<std::string> waiting_;
 };
 
-class DevicesApi : public testing::Test {
-protected:
+class DevicesApi : public BusTestSuite<DevicesApi> {
+public:
     static std::string unavailableReason() {
         auto reason = SystemBusHarness::unavailableReason();
         // umockdev_in_mock_environment() only answers once a testbed exists (and caches the
@@ -207,24 +198,12 @@ protected:
         return reason;
     }
 
-    static void SetUpTestSuite() {
-        if (!unavailableReason().empty()) {
+protected:
+    void SetUp() override {
+        BusTestSuite::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
             return;
         }
-        try {
-            harness_ = std::make_unique<SystemBusHarness>();
-        } catch (const std::exception& e) {
-            setUpError_ = e.what();
-        }
-    }
-    static void TearDownTestSuite() { harness_.reset(); }
-
-    void SetUp() override {
-        const auto reason = unavailableReason();
-        if (!reason.empty()) {
-            GTEST_SKIP() << reason;
-        }
-        ASSERT_TRUE(harness_) << "the bus harness failed to start: " << setUpError_;
         std::filesystem::remove_all(harness_->stateDir());
         std::filesystem::create_directories(harness_->stateDir());
         // A fresh testbed sets UMOCKDEV_DIR, which mamorid inherits.
@@ -301,8 +280,6 @@ protected:
         }
     }
 
-    static std::unique_ptr<SystemBusHarness> harness_;
-    static std::string setUpError_;
     std::unique_ptr<UsbTestbed> testbed_;
     std::string hub1_;
     std::string hub2_;
@@ -311,9 +288,6 @@ protected:
     std::unique_ptr<DevicesClient> devices_;
     std::unique_ptr<SignalLog> signals_;
 };
-
-std::unique_ptr<SystemBusHarness> DevicesApi::harness_;
-std::string DevicesApi::setUpError_;
 
 TEST_F(DevicesApi, ANewDeviceWaitsAndOnlyAnAuthorizedCallerMayAllowIt) {
     startDaemon();

@@ -1,7 +1,8 @@
-// mamori-run for real: profiles written to a temporary layer directory (MAMORI_PROFILE_PATH),
-// programs and the syscall probe started under them as `nobody` (or the unprivileged user
-// running the tests), so the launcher is shown to need no privileges. mamori-run execs into the
-// program, so the program's exit status and death signal are what these tests see.
+// mamori-run for real, without mamorid: profiles written to a temporary layer directory
+// (MAMORI_PROFILE_PATH), programs and the syscall probe started under them as `nobody` (or the
+// unprivileged user running the tests), so the launcher is shown to need no privileges.
+// mamori-run execs into the program, so the program's exit status and death signal are what
+// these tests see. The supervised runs are in SandboxSupervisorTest.
 #include "Subprocess.h"
 #include "TempDir.h"
 
@@ -31,6 +32,20 @@ DenyAction=kill
 DefaultAction=errno:ENOSYS
 )";
 
+// bind only while starting; the first epoll_wait begins serving. No @network-io, so that bind
+// is the phase's own.
+constexpr const char* kPhased = R"([Syscalls]
+Allow=@default;@basic-io;@file-system;@io-event;@process;@signal;@ipc;@resources;socket;ioctl;prctl;getrandom;mprotect;munmap;madvise;mremap
+DefaultAction=errno:ENOSYS
+
+[Phases]
+Order=init;serve
+Switch.serve=first:epoll_wait
+
+[Phase init]
+Allow=bind
+)";
+
 constexpr const char* kCountedKeyctl = R"([Syscalls]
 Allow=@system-service;ioctl;prctl
 DefaultAction=errno:ENOSYS
@@ -48,10 +63,12 @@ protected:
         write("allow", kAllowAllButPtrace);
         write("killptrace", kKillPtrace);
         write("counted", kCountedKeyctl);
+        write("phased", kPhased);
         // nobody cannot be assumed to reach the build tree (a checkout under a private
         // directory), so it runs copies from the world-readable test directory.
         std::filesystem::copy_file(MAMORI_RUN_PATH, launcher());
         std::filesystem::copy_file(MAMORI_SYSCALL_PROBE_PATH, syscallProbe());
+        std::filesystem::copy_file(MAMORI_PHASE_LIBRARY_PATH, dir_.path() / "libmamori-phase.so");
     }
 
     std::filesystem::path launcher() const { return dir_.path() / "mamori-run"; }
@@ -65,7 +82,12 @@ protected:
         Subprocess::Options o;
         o.argv = {launcher().string()};
         o.argv.insert(o.argv.end(), launcherArgs.begin(), launcherArgs.end());
-        o.env = {{"MAMORI_PROFILE_PATH", dir_.path().string()}};
+        o.env = {{"MAMORI_PROFILE_PATH", dir_.path().string()},
+                 // No mamorid here, even on a machine whose system bus has one.
+                 {"DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + (dir_.path() / "no-bus").string()},
+                 // The phase library is not instrumented; an ASan build of the probe would
+                 // otherwise refuse to start with it preloaded first.
+                 {"ASAN_OPTIONS", "verify_asan_link_order=0"}};
         // The point is that no privilege is needed: as root, drop to nobody first.
         if (::geteuid() == 0) {
             o.uid = uidOf("nobody");
@@ -78,8 +100,14 @@ protected:
     }
 
     RunResult probe(const std::vector<std::string>& launcherOptions, const std::string& syscall) {
+        return probeAll(launcherOptions, {syscall});
+    }
+
+    RunResult probeAll(const std::vector<std::string>& launcherOptions,
+                       const std::vector<std::string>& calls) {
         std::vector<std::string> args = launcherOptions;
-        args.insert(args.end(), {"--", syscallProbe().string(), syscall});
+        args.insert(args.end(), {"--", syscallProbe().string()});
+        args.insert(args.end(), calls.begin(), calls.end());
         return run(args);
     }
 
@@ -119,7 +147,32 @@ TEST_F(LauncherTest, ProfileNeedingTheSupervisorIsRefused) {
     EXPECT_EQ(result.exitCode, 2);
     EXPECT_EQ(result.out, "");
     EXPECT_NE(result.err.find("needs the supervisor for: keyctl"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("mamorid is not running"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("pass --stateless"), std::string::npos) << result.err;
+}
+
+// Phases need no supervisor: the preloaded library stacks the serve filter at the first
+// epoll_wait, after which the init-only bind is refused while everything else still works.
+TEST_F(LauncherTest, PhaseSwitchRefusesInitOnlySyscallsAfterTheFirstEpollWait) {
+    const RunResult result = probeAll({"phased"}, {"bind", "epoll_wait", "bind", "getppid"});
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.out,
+              "bind ok\nepoll_wait ok\nbind errno " + std::to_string(ENOSYS) + "\ngetppid ok\n")
+        << result.err;
+}
+
+TEST_F(LauncherTest, WithoutTheSwitchTheProgramStaysInItsFirstPhase) {
+    const RunResult result = probeAll({"phased"}, {"bind", "getppid", "bind"});
+    EXPECT_EQ(result.out, "bind ok\ngetppid ok\nbind ok\n") << result.err;
+}
+
+TEST_F(LauncherTest, PhasesWithoutTheLibraryAreRefused) {
+    // An installed copy would be found too; point the launcher at one that is not there.
+    Subprocess::Options o = options({"phased", "--", syscallProbe().string(), "bind"});
+    o.env["MAMORI_PHASE_LIBRARY"] = (dir_.path() / "gone" / "libmamori-phase.so").string();
+    const RunResult result = Subprocess::run(o);
+    EXPECT_EQ(result.exitCode, 125);
+    EXPECT_NE(result.err.find("libmamori-phase.so"), std::string::npos) << result.err;
 }
 
 TEST_F(LauncherTest, StatelessRunsWithTheCountedSyscallRefused) {
@@ -175,9 +228,9 @@ TEST_F(LauncherTest, ExplainPrintsThePlanWithoutRunning) {
 }
 
 // The shipped curl profile refuses execve, so exec-ing curl under it needs the supervisor to
-// allow exactly the first exec; until the hand-off exists the launcher says so instead of
-// weakening the profile.
-TEST_F(LauncherTest, ShippedCurlProfileIsRefusedUntilTheSupervisorCanAllowTheFirstExec) {
+// allow exactly the first exec; without mamorid the launcher says so instead of weakening the
+// profile.
+TEST_F(LauncherTest, ShippedCurlProfileIsRefusedWithoutTheSupervisor) {
     // A world-readable copy of the shipped profiles, for the same reason as the binaries.
     const auto shipped = dir_.path() / "shipped";
     std::filesystem::copy(std::string(MAMORI_SOURCE_DIR) + "/packaging/profiles", shipped);

@@ -1,6 +1,7 @@
 // mamorid on a real (private) system bus with the real polkitd: what a user of mamorictl or the
 // tray would notice — who may change what, what survives restarts, what the API looks like.
 #include "ApiDescription.h"
+#include "BusTestSuite.h"
 #include "SystemBusHarness.h"
 #include "TestFiles.h"
 #include "client/ManagerClient.h"
@@ -39,26 +40,13 @@ std::string errorOf(const std::function<void()>& call) {
     return "ok";
 }
 
-class ManagerApi : public testing::Test {
+class ManagerApi : public BusTestSuite<ManagerApi> {
 protected:
-    static void SetUpTestSuite() {
-        if (!SystemBusHarness::unavailableReason().empty()) {
+    void SetUp() override {
+        BusTestSuite::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
             return;
         }
-        try {
-            harness_ = std::make_unique<SystemBusHarness>();
-        } catch (const std::exception& e) {
-            setUpError_ = e.what();
-        }
-    }
-    static void TearDownTestSuite() { harness_.reset(); }
-
-    void SetUp() override {
-        const auto reason = SystemBusHarness::unavailableReason();
-        if (!reason.empty()) {
-            GTEST_SKIP() << reason;
-        }
-        ASSERT_TRUE(harness_) << "the bus harness failed to start: " << setUpError_;
         std::filesystem::remove_all(harness_->stateDir());
         std::filesystem::create_directories(harness_->stateDir());
         std::filesystem::remove(harness_->configDir() / "mamori.conf");
@@ -75,14 +63,9 @@ protected:
         }
     }
 
-    static std::unique_ptr<SystemBusHarness> harness_;
-    static std::string setUpError_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<ManagerClient> manager_;
 };
-
-std::unique_ptr<SystemBusHarness> ManagerApi::harness_;
-std::string ManagerApi::setUpError_;
 
 TEST_F(ManagerApi, ReadsNeedNoAuthorization) {
     const auto result = harness_->mamorictl({"status", "--json"}, uidOf("nobody"));
@@ -224,7 +207,8 @@ TEST_F(ManagerApi, IntrospectionEqualsTheInterfaceXml) {
         .onInterface("org.freedesktop.DBus.Introspectable")
         .storeResultsTo(xml);
     const auto live = parseIntrospection(xml);
-    for (const char* file : {"org.mamori.Mamori1.Manager.xml", "org.mamori.Mamori1.Devices.xml"}) {
+    for (const char* file : {"org.mamori.Mamori1.Manager.xml", "org.mamori.Mamori1.Devices.xml",
+                             "org.mamori.Mamori1.Sandbox.xml"}) {
         const auto golden = parseIntrospectionFile(MAMORI_SOURCE_DIR "/dbus/" + std::string(file));
         for (const auto& difference : differences(live, golden)) {
             ADD_FAILURE() << file << ": " << difference;

@@ -3,7 +3,7 @@
 // timer at once, so a 30 s approval timeout costs the test nothing.
 #pragma once
 
-#include "devices/EngineHooks.h"
+#include "common/EngineHooks.h"
 
 #include <chrono>
 #include <functional>
@@ -14,7 +14,7 @@
 
 class TestLoop {
 public:
-    mamori::devices::EngineHooks hooks() {
+    mamori::EngineHooks hooks() {
         return {[this](int fd, std::function<void()> cb) { watches_[fd] = std::move(cb); },
                 [this](int fd) { watches_.erase(fd); },
                 [this](std::chrono::milliseconds delay, std::function<void()> cb) {

@@ -35,10 +35,13 @@ const std::vector<PlanCase> kStockPlan = {
      "allowed, constant action (kernel cache skips the filter)"},
     {"ptrace", Treatment::Deny, Guarantee::FilterDeny, "denied by filter (kill)"},
     {"keyctl", Treatment::Notify, Guarantee::Supervisor, "needs the supervisor (count limit 16)"},
-    {"bind", Treatment::Notify, Guarantee::Supervisor,
-     "needs the supervisor (allowed only in phase init)"},
-    {"epoll_wait", Treatment::Notify, Guarantee::Supervisor,
-     "needs the supervisor (first call switches to phase serve)"},
+    {"bind", Treatment::Allow, Guarantee::ConstantAction,
+     "allowed, constant action (kernel cache skips the filter); refused from phase serve on (the "
+     "filter the process stacks at the switch; a stock kernel allows it from the start)"},
+    {"epoll_wait", Treatment::Allow, Guarantee::ConstantAction,
+     "allowed, constant action (kernel cache skips the filter)"},
+    {"seccomp", Treatment::ArgumentCheck, Guarantee::FilterArgument,
+     "argument check in filter (sound)"},
     {"socket", Treatment::ArgumentCheck, Guarantee::FilterArgument,
      "argument check in filter (sound)"},
     {"clone", Treatment::ArgumentCheck, Guarantee::FilterArgument,
@@ -76,6 +79,56 @@ TEST(FilterCompiler, PlanCarriesTheSupervisorsInputs) {
     EXPECT_EQ(compiled.plan.find("openat")->pathIndex, 1U);
     EXPECT_EQ(compiled.plan.find("getppid")->rule, "Allow=getppid (t.profile:2)");
     EXPECT_EQ(compiled.plan.find("ptrace")->action, "kill");
+}
+
+TEST(FilterCompiler, PhaseFilterRefusesWhatOnlyEarlierPhasesNeeded) {
+    const auto compiled = FilterCompiler(KernelSeccomp::stock()).compile(fromText(kServer));
+    ASSERT_EQ(compiled.phaseFilters.size(), 1U);
+    const PhaseFilter& serve = compiled.phaseFilters.front();
+    EXPECT_EQ(serve.name, "serve");
+    EXPECT_FALSE(serve.explicitTrigger);
+    EXPECT_EQ(serve.syscall, compiled.plan.find("epoll_wait")->number);
+    EXPECT_EQ(serve.refused, std::vector<std::string>{"bind"});
+    EXPECT_FALSE(serve.bpf.empty());
+    EXPECT_NE(compiled.plan.find("epoll_wait")->reason.find("its first call enters phase serve"),
+              std::string::npos);
+}
+
+TEST(FilterCompiler, ProfilesWithoutPhasesNeedNoPhaseFiltersAndKeepSeccompRefused) {
+    const auto compiled =
+        FilterCompiler(KernelSeccomp::stock()).compile(fromText("[Syscalls]\nAllow=read\n"));
+    EXPECT_TRUE(compiled.phaseFilters.empty());
+    EXPECT_EQ(compiled.plan.find("seccomp"), nullptr);
+}
+
+TEST(FilterCompiler, SupervisedRoutesRefusalsAndExecveToTheSupervisor) {
+    const auto compiled =
+        FilterCompiler(KernelSeccomp::stock()).compile(fromText(kServer), CompileMode::Supervised);
+    EXPECT_TRUE(compiled.plan.supervised);
+    const SyscallPlan* ptrace = compiled.plan.find("ptrace");
+    EXPECT_EQ(ptrace->treatment, Treatment::Deny);
+    EXPECT_EQ(ptrace->guarantee, Guarantee::SupervisorDeny);
+    EXPECT_EQ(ptrace->action, "kill");
+    EXPECT_EQ(compiled.plan.find("getppid")->treatment, Treatment::Allow);
+    // Only a profile that allows execve names it; then it still passes the supervisor.
+    const auto withExec =
+        FilterCompiler(KernelSeccomp::stock())
+            .compile(fromText("[Syscalls]\nAllow=read;execve\n"), CompileMode::Supervised);
+    EXPECT_EQ(withExec.plan.find("execve")->treatment, Treatment::Notify);
+    EXPECT_EQ(FilterCompiler(KernelSeccomp::stock())
+                  .compile(fromText("[Syscalls]\nAllow=read;execve\n"))
+                  .plan.find("execve")
+                  ->treatment,
+              Treatment::Allow);
+}
+
+TEST(FilterCompiler, SupervisedSandboxMayNotTakeAListenerOfItsOwn) {
+    const auto compiled =
+        FilterCompiler(KernelSeccomp::stock())
+            .compile(fromText("[Syscalls]\nAllow=read;seccomp\n"), CompileMode::Supervised);
+    EXPECT_EQ(compiled.plan.find("seccomp")->treatment, Treatment::ArgumentCheck);
+    EXPECT_EQ(compiled.plan.find("seccomp")->action,
+              "allow if flags & SECCOMP_FILTER_FLAG_NEW_LISTENER == 0");
 }
 
 TEST(FilterCompiler, OldKernelAndNoNotifier) {

@@ -121,6 +121,10 @@ const std::vector<ErrorCase> kErrors = {
      "t.profile:5: Switch.serve: 'epoll_wait' is not allowed in phase 'serve'"},
     {"SwitchBadValue", "[Phases]\nOrder=a;b\nSwitch.b=after:read\n",
      "t.profile:3: Switch.b: expected first:SYSCALL or explicit, got 'after:read'"},
+    {"SwitchNotObservable", "[Syscalls]\nAllow=read\n[Phases]\nOrder=a;b\nSwitch.b=first:read\n",
+     "t.profile:5: Switch.b: the launcher cannot see the first call of 'read'; a switch can be "
+     "the first call of: epoll_wait, epoll_pwait, accept, accept4, poll, ppoll, select, "
+     "pselect6, or explicit"},
     {"SwitchUnknownPhase", "[Phases]\nOrder=a\nSwitch.b=explicit\n",
      "t.profile:3: Switch.b: phase 'b' is not in [Phases] Order"},
     {"SwitchFirstPhase", "[Phases]\nOrder=a;b\nSwitch.a=explicit\nSwitch.b=explicit\n",

@@ -1,13 +1,14 @@
-// The pieces of mamorid's main loop the devices engine needs. The engine takes them as
-// callbacks instead of linking core/EventLoop, because core depends on this library (and the
-// unit tests drive them from a tiny poll loop of their own).
+// The pieces of mamorid's main loop an engine needs (the devices engine, the sandbox
+// supervisor). Engines take them as callbacks instead of linking core/EventLoop, because core
+// depends on the engines' libraries (and unit tests drive them from a tiny poll loop of their
+// own).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 
-namespace mamori::devices {
+namespace mamori {
 
 struct EngineHooks {
     // Calls the callback whenever fd can be read, until unwatch(fd). The engine owns the fd.
@@ -18,4 +19,4 @@ struct EngineHooks {
     std::function<void(uint64_t id)> cancel;
 };
 
-} // namespace mamori::devices
+} // namespace mamori
