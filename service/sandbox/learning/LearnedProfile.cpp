@@ -65,24 +65,49 @@ void checkPhases(const std::vector<LearnedPhase>& phases) {
 
 // What each phase needs: its recorded calls plus the switch that enters it, which the phase
 // must allow even when the learning run never made it.
-// Whenever the heap grows, libc's allocator asks the kernel for memory; one learning run may
-// not have grown it in every phase, and a later phase refused brk or mmap makes malloc fail
-// (nginx then crashes). Used in any phase, these are needed in all.
-constexpr std::array kAllocatorSyscalls = {"brk", "mmap", "munmap", "mremap", "madvise"};
+// What libc does on the program's behalf whenever it allocates, waits on a contended lock,
+// returns from a signal handler or ends a thread. One learning run may not have done any of it
+// in a phase — whether the heap grew or a lock was contended is luck — and a later phase that
+// refuses it breaks the program in libc (a refused brk makes malloc fail and nginx crash, a
+// refused futex aborts memcached). Seen in any phase, these are needed in all.
+constexpr std::array kRuntimeSyscalls = {
+    "brk",         "mmap",         "munmap",          "mremap", "madvise",   "futex",
+    "sched_yield", "rt_sigreturn", "restart_syscall", "exit",   "exit_group"};
+
+// The same operation through another door: libc and servers pick between these by buffer
+// layout, size or timing (memcached answered one learning run with sendmsg and the next with
+// writev). One of them seen in a phase means the phase needs the operation, so it gets all of
+// them; none of them can do what another cannot.
+const std::array<std::set<std::string>, 4> kSiblingSyscalls = {{
+    {"write", "writev", "sendto", "sendmsg"},
+    {"read", "readv", "recvfrom", "recvmsg"},
+    {"epoll_wait", "epoll_pwait"},
+    {"poll", "ppoll"},
+}};
+
+void addSiblings(std::set<std::string>& need) {
+    for (const auto& family : kSiblingSyscalls) {
+        if (std::any_of(family.begin(), family.end(),
+                        [&](const std::string& name) { return need.contains(name); })) {
+            need.insert(family.begin(), family.end());
+        }
+    }
+}
 
 std::vector<std::set<std::string>> needs(const std::vector<LearnedPhase>& phases) {
-    std::set<std::string> allocator;
+    std::set<std::string> runtime;
     for (const auto& phase : phases) {
-        for (const char* name : kAllocatorSyscalls) {
+        for (const char* name : kRuntimeSyscalls) {
             if (phase.syscalls.contains(name)) {
-                allocator.insert(name);
+                runtime.insert(name);
             }
         }
     }
     std::vector<std::set<std::string>> result;
     for (const auto& phase : phases) {
         std::set<std::string> need = phase.syscalls;
-        need.insert(allocator.begin(), allocator.end());
+        need.insert(runtime.begin(), runtime.end());
+        addSiblings(need);
         if (!phase.switchSyscall.empty()) {
             need.insert(phase.switchSyscall);
         }

@@ -10,8 +10,13 @@
 //   [Phase Pn] Allow    = the switch into Pn        named, so the phase is visibly entered
 //   [Phases]            Order=P0;..;Pn, Switch.Pk=first:SYSCALL
 // so the first phase allows the union of everything. Without phases: [Syscalls] Allow = T0.
-// The allocator's syscalls (brk, mmap, munmap, mremap, madvise) recorded in any phase count as
-// needed in every phase: whether a run happened to grow the heap in a phase is luck.
+// What libc does on the program's behalf (the allocator's brk/mmap/munmap/mremap/madvise,
+// futex, sched_yield, rt_sigreturn, restart_syscall, exit, exit_group) recorded in any phase
+// counts as needed in every phase: whether a run grew the heap or met a contended lock in a
+// phase is luck. And a
+// syscall seen in a phase brings its siblings (write/writev/sendto/sendmsg, the read family,
+// epoll_wait/epoll_pwait, poll/ppoll): the same operation, chosen by libc or the program by
+// buffer layout or timing, so one run may show one and the next run another.
 #pragma once
 
 #include "sandbox/Profile.h"
