@@ -12,9 +12,13 @@ packages=(
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev dbus polkitd pkexec
   # engines
   libseccomp-dev libudev-dev libssl-dev
+  # DNS engine: registrable domains for sharding (libpsl + the public suffix list)
+  libpsl-dev publicsuffix
   # tests
   libgtest-dev libgmock-dev libxml2-dev libxml2-utils util-linux iproute2 umockdev libumockdev-dev
   libglib2.0-bin
+  # real DNS resolvers (unbound, Do53 + DoT) in network namespaces for the DNS upstream tests
+  unbound openssl
   # real servers under learned sandbox profiles, and the load tools of the benchmarks
   nginx memcached curl wrk libmemcached-tools
   # gui
