@@ -87,17 +87,23 @@ void setNoNewPrivs() {
 }
 
 // The last step after the filter is in place: only execve may run before it, since the
-// filter may refuse anything else. The failure path leaves through the raw exit_group: libc's
-// exit runs sanitizer exit-time work (the leak checker ptraces) that the filter may refuse.
-[[noreturn]] void execUnderFilter(const std::string& path, std::vector<char*>& argv) {
+// filter may refuse anything else. Returns only when execve failed, with the launcher's exit
+// status for that. Not [[noreturn]] on purpose: ASan runs its own syscalls (sigaltstack) before
+// every call of a noreturn function, and the filter may refuse them.
+int execUnderFilter(const std::string& path, std::vector<char*>& argv) {
     const std::string prefix = "mamori-run: cannot execute " + path + ": ";
     ::execve(path.c_str(), argv.data(), environ);
     const int error = errno;
     writeRaw(prefix.c_str());
     writeRaw(std::strerror(error));
     writeRaw("\n");
-    ::syscall(SYS_exit_group, error == ENOENT ? kExitNotFound : kExitCannotExecute);
-    std::abort(); // exit_group does not return
+    return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+}
+
+// Leaves through the raw exit_group: libc's exit runs sanitizer exit-time work (the leak
+// checker ptraces) that the filter may refuse. Not [[noreturn]] either, for the same reason.
+void exitUnderFilter(int status) {
+    ::syscall(SYS_exit_group, status);
 }
 
 // Installs the filter and becomes the program. Everything it needs is prepared by the caller
@@ -111,7 +117,8 @@ void setNoNewPrivs() {
         throw LaunchError(kExitLauncherError,
                           std::string("cannot install the filter: ") + std::strerror(errno));
     }
-    execUnderFilter(path, argv);
+    exitUnderFilter(execUnderFilter(path, argv));
+    __builtin_unreachable(); // exit_group does not return
 }
 
 // The supervised variant: the filter comes with a notifier listener, and the execve waits in
@@ -125,7 +132,8 @@ void setNoNewPrivs() {
         throw LaunchError(kExitLauncherError,
                           std::string("cannot install the filter: ") + std::strerror(errno));
     }
-    execUnderFilter(path, argv);
+    exitUnderFilter(execUnderFilter(path, argv));
+    __builtin_unreachable(); // exit_group does not return
 }
 
 // Where libmamori-phase.so is: MAMORI_PHASE_LIBRARY when set (development trees, tests), else
