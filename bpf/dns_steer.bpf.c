@@ -231,15 +231,20 @@ static __always_inline struct dns_steer_origin* origin_of_reply(struct bpf_sock_
     return origin;
 }
 
-SEC("cgroup/recvmsg4")
-int dns_recvmsg4(struct bpf_sock_addr* ctx) {
+/* recvmsg4 and getpeername4: the stub's address back to the one the app used. */
+static __always_inline int restore_origin4(struct bpf_sock_addr* ctx, __u32 counter) {
     struct dns_steer_origin* origin = origin_of_reply(ctx, ctx->user_ip4);
     if (!origin || origin->family != DNS_STEER_AF_INET)
         return DNS_STEER_PASS;
     ctx->user_ip4 = origin->ip4;
     ctx->user_port = origin->port;
-    count(DNS_STEER_CTR_RECVMSG);
+    count(counter);
     return DNS_STEER_PASS;
+}
+
+SEC("cgroup/recvmsg4")
+int dns_recvmsg4(struct bpf_sock_addr* ctx) {
+    return restore_origin4(ctx, DNS_STEER_CTR_RECVMSG);
 }
 
 /* Writes the origin back as an IPv6 address: v4 origins (a dual-stack socket that sent to
@@ -260,8 +265,8 @@ static __always_inline void restore6(struct bpf_sock_addr* ctx,
     ctx->user_port = origin->port;
 }
 
-SEC("cgroup/recvmsg6")
-int dns_recvmsg6(struct bpf_sock_addr* ctx) {
+/* recvmsg6 and getpeername6: the v4-mapped stub address back to the one the app used. */
+static __always_inline int restore_origin6(struct bpf_sock_addr* ctx, __u32 counter) {
     __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
     if (!is_v4mapped(ip6))
         return DNS_STEER_PASS;
@@ -269,32 +274,23 @@ int dns_recvmsg6(struct bpf_sock_addr* ctx) {
     if (!origin)
         return DNS_STEER_PASS;
     restore6(ctx, origin);
-    count(DNS_STEER_CTR_RECVMSG);
+    count(counter);
     return DNS_STEER_PASS;
+}
+
+SEC("cgroup/recvmsg6")
+int dns_recvmsg6(struct bpf_sock_addr* ctx) {
+    return restore_origin6(ctx, DNS_STEER_CTR_RECVMSG);
 }
 
 SEC("cgroup/getpeername4")
 int dns_getpeername4(struct bpf_sock_addr* ctx) {
-    struct dns_steer_origin* origin = origin_of_reply(ctx, ctx->user_ip4);
-    if (!origin || origin->family != DNS_STEER_AF_INET)
-        return DNS_STEER_PASS;
-    ctx->user_ip4 = origin->ip4;
-    ctx->user_port = origin->port;
-    count(DNS_STEER_CTR_GETPEERNAME);
-    return DNS_STEER_PASS;
+    return restore_origin4(ctx, DNS_STEER_CTR_GETPEERNAME);
 }
 
 SEC("cgroup/getpeername6")
 int dns_getpeername6(struct bpf_sock_addr* ctx) {
-    __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
-    if (!is_v4mapped(ip6))
-        return DNS_STEER_PASS;
-    struct dns_steer_origin* origin = origin_of_reply(ctx, ip6[3]);
-    if (!origin)
-        return DNS_STEER_PASS;
-    restore6(ctx, origin);
-    count(DNS_STEER_CTR_GETPEERNAME);
-    return DNS_STEER_PASS;
+    return restore_origin6(ctx, DNS_STEER_CTR_GETPEERNAME);
 }
 
 char LICENSE[] SEC("license") = "GPL";
