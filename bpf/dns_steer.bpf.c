@@ -66,8 +66,10 @@ static __always_inline void count(__u32 slot) {
 }
 
 /* 1 when the calling process's DNS must not be touched at all. */
-static __always_inline int exempt(void) {
+static __always_inline int exempt(struct bpf_sock_addr* ctx) {
     if (!steer_config.enabled || steer_config.stub_port == 0)
+        return 1;
+    if (steer_config.netns_cookie != 0 && bpf_get_netns_cookie(ctx) != steer_config.netns_cookie)
         return 1;
     if (steer_config.exempt_cgroup != 0 &&
         bpf_get_current_cgroup_id() == steer_config.exempt_cgroup)
@@ -133,8 +135,8 @@ static __always_inline int remember(struct bpf_sock_addr* ctx, __u32 family, __u
 }
 
 /* The stub address (network byte order) for this process, or 0 when it must not be steered. */
-static __always_inline __u32 steer_target(void) {
-    if (exempt())
+static __always_inline __u32 steer_target(struct bpf_sock_addr* ctx) {
+    if (exempt(ctx))
         return 0;
     return bpf_htonl(dns_steer_stub_ip4(current_app()));
 }
@@ -144,7 +146,7 @@ static __always_inline int steer4(struct bpf_sock_addr* ctx, __u32 counter) {
         return DNS_STEER_PASS;
     if (ctx->type != SOCK_STREAM && ctx->type != SOCK_DGRAM)
         return DNS_STEER_PASS;
-    __u32 stub = steer_target();
+    __u32 stub = steer_target(ctx);
     if (stub == 0 || !remember(ctx, DNS_STEER_AF_INET, stub))
         return DNS_STEER_PASS;
     ctx->user_ip4 = stub;
@@ -188,7 +190,7 @@ int dns_connect6(struct bpf_sock_addr* ctx) {
         return DNS_STEER_PASS;
     if (ctx->type != SOCK_STREAM && ctx->type != SOCK_DGRAM)
         return DNS_STEER_PASS;
-    __u32 stub = steer_target();
+    __u32 stub = steer_target(ctx);
     if (stub == 0)
         return DNS_STEER_PASS;
     if (v6only(ctx)) {
@@ -214,7 +216,7 @@ SEC("cgroup/sendmsg6")
 int dns_sendmsg6(struct bpf_sock_addr* ctx) {
     if (!is_dns_port(ctx->user_port) || destination6_is_stub(ctx))
         return DNS_STEER_PASS;
-    if (!exempt())
+    if (!exempt(ctx))
         count(DNS_STEER_CTR_V6ONLY);
     return DNS_STEER_PASS;
 }

@@ -39,6 +39,10 @@ struct dns_steer_config {
     __u64 exempt_cgroup;
     __u32 exempt_tgid;
     __u32 reserved;
+    /* The network namespace (its cookie) the stub listens in: only sockets of that namespace
+     * can reach 127.53.H.L there. A container with a network namespace of its own keeps its
+     * DNS. 0: every namespace (tests of the hooks alone). */
+    __u64 netns_cookie;
 };
 
 /* Slots of the per-CPU `counters` array. */

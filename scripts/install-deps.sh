@@ -19,6 +19,8 @@ packages=(
   libglib2.0-bin
   # real DNS resolvers (unbound, Do53 + DoT) in network namespaces for the DNS upstream tests
   unbound openssl
+  # DNS clients of the engine's tests (dig, dig +tcp) and the dnsperf benchmark
+  bind9-dnsutils dnsperf
   # real servers under learned sandbox profiles, and the load tools of the benchmarks
   nginx memcached curl wrk libmemcached-tools
   # gui

@@ -16,6 +16,15 @@ void registerDbusTypes() {
     qDBusRegisterMetaType<SupervisedSandbox>();
     qDBusRegisterMetaType<MamoriProfileList>();
     qDBusRegisterMetaType<MamoriSandboxList>();
+    qDBusRegisterMetaType<Resolver>();
+    qDBusRegisterMetaType<ResolverHealth>();
+    qDBusRegisterMetaType<DnsApp>();
+    qDBusRegisterMetaType<Exposure>();
+    qDBusRegisterMetaType<MamoriResolverList>();
+    qDBusRegisterMetaType<MamoriResolverHealthList>();
+    qDBusRegisterMetaType<MamoriDnsAppList>();
+    qDBusRegisterMetaType<MamoriExposureList>();
+    qDBusRegisterMetaType<MamoriStringMap>();
 }
 
 } // namespace mamori::gui
@@ -91,6 +100,68 @@ const QDBusArgument& operator>>(const QDBusArgument& argument,
     argument.beginStructure();
     argument >> sandbox.id >> sandbox.profile >> sandbox.app >> sandbox.pid >> sandbox.uid >>
         sandbox.notifications >> sandbox.violations;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::Resolver& value) {
+    argument.beginStructure();
+    argument << value.id << value.name << value.address << value.port << value.protocol
+             << value.tlsName << value.pin << value.caFile;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Resolver& value) {
+    argument.beginStructure();
+    argument >> value.id >> value.name >> value.address >> value.port >> value.protocol >>
+        value.tlsName >> value.pin >> value.caFile;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::ResolverHealth& value) {
+    argument.beginStructure();
+    argument << value.id << value.healthy << value.answered << value.failed << value.guardPackets
+             << value.guardBytes;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::ResolverHealth& value) {
+    argument.beginStructure();
+    argument >> value.id >> value.healthy >> value.answered >> value.failed >> value.guardPackets >>
+        value.guardBytes;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::DnsApp& value) {
+    argument.beginStructure();
+    argument << value.app << value.target << value.queries << value.lastQueryMicros;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::DnsApp& value) {
+    argument.beginStructure();
+    argument >> value.app >> value.target >> value.queries >> value.lastQueryMicros;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::Exposure& value) {
+    argument.beginStructure();
+    argument << value.resolver << value.sourceOrApp << value.queries << value.distinctDomains
+             << value.entropyBits;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Exposure& value) {
+    argument.beginStructure();
+    argument >> value.resolver >> value.sourceOrApp >> value.queries >> value.distinctDomains >>
+        value.entropyBits;
     argument.endStructure();
     return argument;
 }

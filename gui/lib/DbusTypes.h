@@ -48,6 +48,45 @@ struct SupervisedSandbox {
     quint64 violations = 0;
 };
 
+// One entry of Dns.Resolvers: (id, name, address, port, protocol, TLS name, pin, CA file).
+struct Resolver {
+    QString id;
+    QString name;
+    QString address;
+    quint16 port = 0;
+    QString protocol;
+    QString tlsName;
+    QString pin;
+    QString caFile;
+};
+
+// One entry of Dns.ResolverHealth: (id, healthy, answered, failed, guard packets, guard bytes).
+struct ResolverHealth {
+    QString id;
+    bool healthy = false;
+    quint64 answered = 0;
+    quint64 failed = 0;
+    quint64 guardPackets = 0;
+    quint64 guardBytes = 0;
+};
+
+// One entry of Dns.Apps: (app id, target, queries, last query in µs since the epoch).
+struct DnsApp {
+    QString app;
+    QString target;
+    quint64 queries = 0;
+    quint64 lastQueryMicros = 0;
+};
+
+// One entry of Dns.Exposure (resolver, source, ...) or Dns.AppExposure (resolver, app, ...).
+struct Exposure {
+    QString resolver;
+    QString sourceOrApp;
+    quint64 queries = 0;
+    quint64 distinctDomains = 0;
+    double entropyBits = 0;
+};
+
 void registerDbusTypes();
 
 } // namespace mamori::gui
@@ -66,12 +105,26 @@ QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::Supervised
 const QDBusArgument& operator>>(const QDBusArgument& argument,
                                 mamori::gui::SupervisedSandbox& sandbox);
 
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::Resolver& resolver);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Resolver& resolver);
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::ResolverHealth& health);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::ResolverHealth& health);
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::DnsApp& app);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::DnsApp& app);
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::Exposure& exposure);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Exposure& exposure);
+
 using MamoriFeatureMap = QMap<QString, mamori::gui::FeatureState>;
 using MamoriInterfaceList = QList<mamori::gui::InterfaceState>;
 using MamoriRuleList = QList<mamori::gui::StoredRule>;
 using MamoriEngineMap = QMap<QString, bool>;
 using MamoriProfileList = QList<mamori::gui::AdminProfile>;
 using MamoriSandboxList = QList<mamori::gui::SupervisedSandbox>;
+using MamoriResolverList = QList<mamori::gui::Resolver>;
+using MamoriResolverHealthList = QList<mamori::gui::ResolverHealth>;
+using MamoriDnsAppList = QList<mamori::gui::DnsApp>;
+using MamoriExposureList = QList<mamori::gui::Exposure>;
+using MamoriStringMap = QMap<QString, QString>;
 Q_DECLARE_METATYPE(mamori::gui::FeatureState)
 Q_DECLARE_METATYPE(MamoriFeatureMap)
 Q_DECLARE_METATYPE(MamoriEngineMap)
@@ -83,3 +136,12 @@ Q_DECLARE_METATYPE(mamori::gui::AdminProfile)
 Q_DECLARE_METATYPE(mamori::gui::SupervisedSandbox)
 Q_DECLARE_METATYPE(MamoriProfileList)
 Q_DECLARE_METATYPE(MamoriSandboxList)
+Q_DECLARE_METATYPE(mamori::gui::Resolver)
+Q_DECLARE_METATYPE(mamori::gui::ResolverHealth)
+Q_DECLARE_METATYPE(mamori::gui::DnsApp)
+Q_DECLARE_METATYPE(mamori::gui::Exposure)
+Q_DECLARE_METATYPE(MamoriResolverList)
+Q_DECLARE_METATYPE(MamoriResolverHealthList)
+Q_DECLARE_METATYPE(MamoriDnsAppList)
+Q_DECLARE_METATYPE(MamoriExposureList)
+Q_DECLARE_METATYPE(MamoriStringMap)

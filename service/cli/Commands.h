@@ -56,5 +56,8 @@ int commandDevices(Bus& bus, const Options& options, const Arguments& args);
 // `sandbox check|explain|show` work on a profile locally; `sandbox list|profiles|install|remove|
 // watch` go through mamorid.
 int commandSandbox(Bus& bus, const Options& options, const Arguments& args);
+// `dns status|resolvers|add|remove|assign|unassign|default|shard|apps|exposure|threshold|
+// reset-exposure|restore-defaults|watch`: the DNS engine through mamorid.
+int commandDns(Bus& bus, const Options& options, const Arguments& args);
 
 } // namespace mamori::cli

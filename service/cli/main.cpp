@@ -62,6 +62,28 @@ constexpr const char* kUsage =
     "                                  /etc/mamori/profiles/NAME.profile (asks polkit)\n"
     "  sandbox remove NAME             remove an administrator's profile (asks polkit)\n"
     "  sandbox watch                   print sandbox violations as they happen\n"
+    "  dns [status]                    the DNS engine: state, counters, default target,\n"
+    "                                  shard resolvers, per-app assignments\n"
+    "  dns resolvers                   the resolvers (and their health while it runs)\n"
+    "  dns add ID --address ADDRESS --protocol do53|dot [--port N] [--name TEXT]\n"
+    "          [--tls-name NAME] [--pin PIN] [--ca-file PATH]\n"
+    "                                  add a resolver (dot needs --tls-name) (asks polkit)\n"
+    "  dns remove ID                   remove a resolver nothing uses (asks polkit)\n"
+    "  dns assign APP TARGET           send APP's queries to TARGET, a resolver id or\n"
+    "                                  'shard' (asks polkit)\n"
+    "  dns unassign APP                APP uses the default target again (asks polkit)\n"
+    "  dns default TARGET              the target of every other query (asks polkit)\n"
+    "  dns shard [ID...]               the resolvers 'shard' spreads domains over; none:\n"
+    "                                  all of them (asks polkit)\n"
+    "  dns apps                        the apps whose queries mamorid has seen\n"
+    "  dns exposure [--apps]           what each resolver has learned (per app too)\n"
+    "  dns threshold [BITS]            show or set the exposure warning threshold, 0 to 64\n"
+    "                                  bits; 0 never warns (asks polkit)\n"
+    "  dns reset-exposure [RESOLVER]   forget what one (or every) resolver has learned\n"
+    "                                  (asks polkit)\n"
+    "  dns restore-defaults            back to the shipped resolver list, default and\n"
+    "                                  shard set, no assignments (asks polkit)\n"
+    "  dns watch                       print exposure warnings as they happen\n"
     "\n"
     "Options:\n"
     "  --json      machine-readable output\n"
@@ -74,9 +96,10 @@ using Command = std::function<int(Bus&, const Options&, const Arguments&)>;
 
 const std::map<std::string_view, Command>& commands() {
     static const std::map<std::string_view, Command> table{
-        {"status", commandStatus},  {"features", commandFeatures}, {"engine", commandEngine},
-        {"reload", commandReload},  {"devices", commandDevices},   {"lbm", commandLbm},
-        {"sandbox", commandSandbox}};
+        {"status", commandStatus},   {"features", commandFeatures},
+        {"engine", commandEngine},   {"reload", commandReload},
+        {"devices", commandDevices}, {"lbm", commandLbm},
+        {"sandbox", commandSandbox}, {"dns", commandDns}};
     return table;
 }
 

@@ -1,8 +1,11 @@
 # bash completion for mamorictl
+_mamorictl_dns_resolvers() {
+    mamorictl dns resolvers --json 2>/dev/null | grep -o '"id":"[^"]*"' | cut -d'"' -f4
+}
 _mamorictl() {
     local cur prev words cword
     _init_completion || return
-    local commands="status features engine reload devices lbm sandbox"
+    local commands="status features engine reload devices lbm sandbox dns"
     local i cmd=""
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
@@ -104,6 +107,39 @@ _mamorictl() {
                 done
                 COMPREPLY=($(compgen -W "$names" -- "$cur"))
                 _filedir profile
+            fi
+            ;;
+        dns)
+            local verb="" j nargs=0
+            for ((j = i + 1; j < cword; j++)); do
+                case "${words[j]}" in
+                    -*) ;;
+                    *) if [[ -z "$verb" ]]; then verb="${words[j]}"; else ((nargs++)); fi ;;
+                esac
+            done
+            if [[ -z "$verb" ]]; then
+                COMPREPLY=($(compgen -W "status resolvers add remove assign unassign default shard apps exposure threshold reset-exposure restore-defaults watch" -- "$cur"))
+            elif [[ "$verb" == add ]]; then
+                case "$prev" in
+                    --protocol) COMPREPLY=($(compgen -W "do53 dot" -- "$cur")) ;;
+                    --ca-file) _filedir ;;
+                    --address | --port | --name | --tls-name | --pin) ;;
+                    *) [[ "$cur" == -* ]] &&
+                        COMPREPLY=($(compgen -W "--address --protocol --port --name --tls-name --pin --ca-file --json" -- "$cur")) ;;
+                esac
+            elif [[ "$verb" == exposure ]]; then
+                COMPREPLY=($(compgen -W "--apps --json" -- "$cur"))
+            elif [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--json" -- "$cur"))
+            elif [[ "$verb" == shard ||
+                    ( "$verb" == remove || "$verb" == reset-exposure ) && nargs -eq 0 ]]; then
+                COMPREPLY=($(compgen -W "$(_mamorictl_dns_resolvers)" -- "$cur"))
+            elif [[ "$verb" == default && nargs -eq 0 || "$verb" == assign && nargs -eq 1 ]]; then
+                COMPREPLY=($(compgen -W "shard $(_mamorictl_dns_resolvers)" -- "$cur"))
+            elif [[ ( "$verb" == assign || "$verb" == unassign ) && nargs -eq 0 ]]; then
+                local apps
+                apps=$(mamorictl dns apps --json 2>/dev/null | grep -o '"app":"[^"]*"' | cut -d'"' -f4)
+                COMPREPLY=($(compgen -W "$apps" -- "$cur"))
             fi
             ;;
         *) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;

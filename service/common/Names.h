@@ -33,6 +33,16 @@ inline constexpr std::string_view kStatusPartlyAuthorized = "partly-authorized";
 inline constexpr std::string_view kStatusBlocked = "blocked";
 } // namespace device
 
+// Values of the Dns interface's string arguments and properties.
+namespace dns {
+inline constexpr std::string_view kShardTarget = "shard";
+inline constexpr std::string_view kSourceMamori = "mamori";
+inline constexpr std::string_view kSourceBypassing = "bypassing";
+inline constexpr std::string_view kStateRunning = "running";
+inline constexpr std::string_view kStateStopped = "stopped";
+inline constexpr std::string_view kStateFailed = "failed";
+} // namespace dns
+
 // The Manager API version (the `Version` property). Bump on any incompatible change.
 inline constexpr unsigned kApiVersion = 1;
 

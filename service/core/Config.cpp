@@ -74,6 +74,8 @@ LoadedConfig loadConfig(const std::filesystem::path& path) {
                 readEnginesGroup(*file, group, out);
             } else if (group.name == "Devices") {
                 devices::readDevicesConfig(*file, group, out.config.devices, out.warnings);
+            } else if (group.name == "Dns") {
+                dns::readDnsConfig(*file, group, out.config.dns, out.warnings);
             } else {
                 out.warnings.push_back(unknown(*file, group.line, "group [" + group.name + "]"));
             }

@@ -5,6 +5,7 @@
 #include "common/Engine.h"
 #include "common/Log.h"
 #include "devices/DevicesConfig.h"
+#include "dns/DnsConfig.h"
 
 #include <chrono>
 #include <filesystem>
@@ -24,6 +25,8 @@ struct Config {
         {Engine::Dns, false}, {Engine::Sandbox, false}, {Engine::Devices, false}};
     // [Devices]: how the USB engine treats devices nobody has decided about.
     devices::DevicesConfig devices;
+    // [Dns]: where the DNS engine's stub listens, what it steers and guards.
+    dns::DnsConfig dns;
 };
 
 struct LoadedConfig {

@@ -13,6 +13,8 @@
 #include "devices/BluetoothControl.h"
 #include "devices/DevicesObject.h"
 #include "devices/UsbEngine.h"
+#include "dns/DnsEngine.h"
+#include "dns/DnsObject.h"
 #include "kernel/FeatureProbe.h"
 #include "sandbox/supervisor/SandboxObject.h"
 #include "sandbox/supervisor/SandboxSupervisor.h"
@@ -91,6 +93,9 @@ public:
                             sandbox::AdminProfileStore(paths.configFile.parent_path() / "profiles"),
                             [this]() -> sandbox::SandboxSupervisor& { return *supervisor_; }});
         supervisor_.emplace(hooks(), sandboxObject_->events());
+        dnsObject_.emplace(connection, dns::DnsObject::Context{
+                                           authorizer_, [this]() -> dns::DnsEngine& { return *dns_; }});
+        dns_ = makeDnsEngine(config_.dns); // throws BadConfig for a broken shipped list
         try {
             applyEngines();
         } catch (const std::exception& e) {
@@ -103,6 +108,8 @@ public:
         // Hubs get their defaults back before the objects that report devices go.
         stopUsb();
         usb_.reset();
+        // DNS goes straight to the system's resolvers again before the stub closes.
+        dns_.reset();
     }
 
     Service(const Service&) = delete;
@@ -116,6 +123,11 @@ public:
         if (loaded.config.devices != config_.devices) {
             next = makeUsbEngine(loaded.config.devices);
         }
+        std::unique_ptr<dns::DnsEngine> nextDns;
+        if (loaded.config.dns != config_.dns) {
+            dns_->saveState(); // the new engine reads the exposure and apps from disk
+            nextDns = makeDnsEngine(loaded.config.dns);
+        }
         for (const auto& warning : loaded.warnings) {
             log::warning(warning);
         }
@@ -128,6 +140,11 @@ public:
             stopUsb();
             usb_ = std::move(next);
             log::notice("devices configuration changed; USB engine rebuilt");
+        }
+        if (nextDns) {
+            dns_->stop();
+            dns_ = std::move(nextDns);
+            log::notice("DNS configuration changed; DNS engine rebuilt");
         }
         applyEngines();
         log::notice("configuration and state reloaded");
@@ -152,8 +169,41 @@ private:
                                                     devicesObject_->events());
     }
 
+    std::unique_ptr<dns::DnsEngine> makeDnsEngine(const dns::DnsConfig& config) {
+        return std::make_unique<dns::DnsEngine>(hooks(), config, paths_.stateDirectory,
+                                                dnsObject_->events());
+    }
+
     // Brings the running engines in line with the switches (start-up, SetEngineEnabled, reload).
+    // Each engine is tried; the first failure is reported after all were.
     void applyEngines() {
+        std::exception_ptr failure;
+        for (const auto& apply : {&Service::applyDevices, &Service::applyDns}) {
+            try {
+                (this->*apply)();
+            } catch (...) {
+                failure = failure ? failure : std::current_exception();
+            }
+        }
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+    }
+
+    void applyDns() {
+        const bool wanted = engines_.enabled(Engine::Dns);
+        if (wanted == dns_->running()) {
+            return;
+        }
+        if (wanted) {
+            dns_->start(); // throws MamoriError(Failed) naming the reason; nothing attached
+        } else {
+            dns_->stop();
+        }
+        dnsObject_->engineStateChanged();
+    }
+
+    void applyDevices() {
         const bool wanted = engines_.enabled(Engine::Devices);
         if (wanted == usbRunning_) {
             return;
@@ -198,6 +248,8 @@ private:
     std::unique_ptr<devices::UsbEngine> usb_;
     bool usbRunning_ = false;
     std::optional<sandbox::SandboxObject> sandboxObject_;
+    std::optional<dns::DnsObject> dnsObject_;
+    std::unique_ptr<dns::DnsEngine> dns_;
     // Declared last: it goes first, while the object it reports to is still there.
     std::optional<sandbox::SandboxSupervisor> supervisor_;
 };

@@ -569,4 +569,54 @@ void setId(std::span<uint8_t> message, uint16_t id) {
     set16(message, 0, id);
 }
 
+namespace {
+
+std::vector<uint8_t> headerOnlyResponse(std::span<const uint8_t> query, uint8_t code) {
+    if (query.size() < kHeaderSize) {
+        throw DnsParseError("truncated header", query.size());
+    }
+    const uint16_t asked = get16(query, 2);
+    // QR, then the query's opcode (bits 11-14) and RD (bit 8), RA, and the code.
+    const auto flags = static_cast<uint16_t>(0x8000 | (asked & 0x7900) | 0x0080 | code);
+    std::vector<uint8_t> out;
+    putHeader(out, get16(query, 0), flags, 0, 0);
+    return out;
+}
+
+} // namespace
+
+std::vector<uint8_t> formerr(std::span<const uint8_t> query) {
+    return headerOnlyResponse(query, rcode::FormErr);
+}
+
+std::vector<uint8_t> notimp(std::span<const uint8_t> query) {
+    return headerOnlyResponse(query, rcode::NotImp);
+}
+
+std::vector<uint8_t> truncatedResponse(std::span<const uint8_t> message) {
+    const Layout layout = parseLayout(message);
+    const Message& parsed = layout.message;
+    std::vector<uint8_t> questions;
+    for (std::size_t i = 0; i < parsed.questions.size(); ++i) {
+        questions.insert(questions.end(), layout.questionWire[i].begin(),
+                         layout.questionWire[i].end());
+        put16(questions, parsed.questions[i].type);
+        put16(questions, parsed.questions[i].qclass);
+    }
+    const bool echo = kHeaderSize + questions.size() + kOptFixedSize <= kMaxMessageSize;
+    const auto flags = static_cast<uint16_t>(get16(message, 2) | 0x8000 | 0x0200);
+    std::vector<uint8_t> out;
+    putHeader(out, parsed.id, flags, echo ? static_cast<uint16_t>(parsed.questions.size()) : 0,
+              parsed.edns ? 1 : 0);
+    if (echo) {
+        out.insert(out.end(), questions.begin(), questions.end());
+    }
+    if (parsed.edns) {
+        const uint32_t ttl = static_cast<uint32_t>(parsed.edns->extendedRcode) << 24 |
+                             (parsed.edns->do_ ? 0x8000U : 0U);
+        putOpt(out, kStubUdpSize, ttl, {});
+    }
+    return out;
+}
+
 } // namespace mamori::dns

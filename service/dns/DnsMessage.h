@@ -142,4 +142,17 @@ std::vector<uint8_t> stripPadding(std::span<const uint8_t> message);
 uint16_t idOf(std::span<const uint8_t> message);
 void setId(std::span<uint8_t> message, uint16_t id);
 
+// The stub's answers to a query it will not forward, built from the 12-byte header alone because
+// such a query may not parse: id, opcode and RD echoed, QR and RA set, no questions, no records.
+// FORMERR for a malformed query, NOTIMP for an opcode other than QUERY. Both throw
+// DnsParseError("truncated header") for less than 12 bytes.
+std::vector<uint8_t> formerr(std::span<const uint8_t> query);
+std::vector<uint8_t> notimp(std::span<const uint8_t> query);
+
+// What a UDP client gets instead of an answer too large for it (RFC 7766: it retries over TCP):
+// the header of `message` with QR and TC set and no records, its questions, and an OPT record (our
+// UDP size, its extended rcode and DO bit, no options) when it had one. Questions that would
+// expand past 65535 bytes are left out. Throws DnsParseError when `message` cannot be parsed.
+std::vector<uint8_t> truncatedResponse(std::span<const uint8_t> message);
+
 } // namespace mamori::dns

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -71,6 +72,18 @@ std::string steerError(std::string_view verb, std::string_view what) {
     return text;
 }
 
+// The cookie of the calling process's network namespace: what bpf_get_netns_cookie() gives for
+// a socket there. 0 (steer every namespace) where the kernel cannot tell (before 5.14).
+std::uint64_t ownNetnsCookie() {
+    const UniqueFd socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    std::uint64_t cookie = 0;
+    socklen_t length = sizeof(cookie);
+    if (!socket || ::getsockopt(socket.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &length) != 0) {
+        return 0;
+    }
+    return cookie;
+}
+
 } // namespace
 
 struct DnsSteering::State {
@@ -87,6 +100,7 @@ DnsSteering::DnsSteering(const std::filesystem::path& cgroup, std::uint16_t stub
     state_->skel = Skeleton::open();
     state_->skel.load();
     setExempt(ownCgroupId(), ::getpid());
+    state_->skel->bss->steer_config.netns_cookie = ownNetnsCookie();
     setStubPort(stubPort);
     setEnabled(true);
 

@@ -184,9 +184,9 @@ TEST_F(ManagerApi, ReloadRefusesABrokenConfigAndKeepsRunning) {
     EXPECT_NE(reply.find("mamori.conf:2: LogLevel"), std::string::npos) << reply;
     EXPECT_TRUE(harness_->daemonRunning());
 
-    std::ofstream(harness_->configDir() / "mamori.conf") << "[Engines]\ndns=true\n";
+    std::ofstream(harness_->configDir() / "mamori.conf") << "[Engines]\nsandbox=true\n";
     EXPECT_EQ(errorOf([&] { manager_->Reload(); }), "ok");
-    EXPECT_TRUE(manager_->Engines().at("dns")) << "a new default applies where nobody chose";
+    EXPECT_TRUE(manager_->Engines().at("sandbox")) << "a new default applies where nobody chose";
 }
 
 TEST_F(ManagerApi, RefusesToStartTwiceOnOneBus) {

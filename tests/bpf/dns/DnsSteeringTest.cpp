@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <memory>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -202,8 +203,10 @@ private:
 
 // Runs dnssteerclient inside `cgroup`: the child moves itself there (writes "0" to
 // cgroup.procs) and execs at once, so no test code runs in the forked child. Returns its
-// output line.
-std::string runClientIn(const fs::path& cgroup, const std::vector<std::string>& args) {
+// output line. With `ownNetns`, the client runs in a network namespace of its own, like a
+// container's.
+std::string runClientIn(const fs::path& cgroup, const std::vector<std::string>& args,
+                        bool ownNetns = false) {
     const std::string procs = (cgroup / "cgroup.procs").string();
     std::vector<std::string> argvStrings{DNS_STEER_CLIENT};
     argvStrings.insert(argvStrings.end(), args.begin(), args.end());
@@ -224,6 +227,9 @@ std::string runClientIn(const fs::path& cgroup, const std::vector<std::string>& 
         const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0 || ::write(fd, "0", 1) != 1 || ::dup2(writeEnd.get(), STDOUT_FILENO) < 0) {
             ::_exit(126);
+        }
+        if (ownNetns && ::unshare(CLONE_NEWNET) != 0) {
+            ::_exit(125);
         }
         ::execv(argv[0], argv.data());
         ::_exit(127);
@@ -360,6 +366,17 @@ TEST_F(DnsSteeringTest, CommFallbackNamesTheAppOfAProcessWithoutOne) {
               expectedReply(kAppIndex, "127.0.0.1:53", "none"));
     EXPECT_TRUE(steering->removeCommFallback(kClientComm));
     EXPECT_THROW(steering->setCommFallback("a-name-longer-than-15", 9), std::invalid_argument);
+}
+
+TEST_F(DnsSteeringTest, ProcessInAnotherNetworkNamespaceKeepsItsDns) {
+    // The stub is not reachable from there: steering would break the container's DNS.
+    runClientIn(scope->path(), {"udp-connect", "127.0.0.1", "53"}, true);
+    runClientIn(scope->path(), {"udp-sendto", "127.0.0.1", "53"}, true);
+    const auto counters = steering->counters();
+    EXPECT_EQ(counters.connect4 + counters.sendmsg4 + counters.unknownApp, 0U);
+    // The same app in the host's namespace is steered.
+    EXPECT_EQ(run(*scope, {"udp-connect", "127.0.0.1", "53"}),
+              expectedReply(kAppIndex, "127.0.0.1:53", "127.0.0.1:53"));
 }
 
 TEST_F(DnsSteeringTest, ExemptCgroupIsNeverSteered) {

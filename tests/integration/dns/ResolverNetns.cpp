@@ -214,7 +214,11 @@ void ResolverNetns::writeConfig() const {
          << "  module-config: \"iterator\"\n"
          << "  incoming-num-tcp: 100\n"
          << "  local-zone: \"probe.test.\" static\n"
-         << "  local-data: \"x.probe.test. A " << expectedA() << "\"\n";
+         << "  local-data: \"x.probe.test. A " << expectedA() << "\"\n"
+         // Every other name under test. (d1.test, www.d2.test, ...) answers too, so sharding
+         // tests have as many registrable domains as they like.
+         << "  local-zone: \"test.\" redirect\n"
+         << "  local-data: \"test. A " << expectedA() << "\"\n";
     for (int i = 0; i < 12; ++i) {
         conf << "  local-data: 'big.probe.test. TXT \"" << i << std::string(100, 'a') << "\"'\n";
     }

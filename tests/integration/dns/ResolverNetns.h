@@ -2,7 +2,8 @@
 // host side 10.53.N.1/24, namespace side 10.53.N.2/24. It answers plain DNS on port 53 (UDP and
 // TCP) and DNS over TLS on 853 with a certificate for resolverN.test from a CA generated for it.
 // It never recurses: probe.test is a static local zone whose x.probe.test A 192.0.2.N tells
-// which resolver answered, and big.probe.test TXT is too large for a 512-byte UDP answer.
+// which resolver answered, and big.probe.test TXT is too large for a 512-byte UDP answer; any
+// other name under test. answers A 192.0.2.N as well.
 // The destructor kills unbound and deletes the namespace (and with it the veth pair), also when
 // the test failed.
 #pragma once
@@ -29,6 +30,8 @@ public:
 
     std::string address() const;       // 10.53.N.2, where unbound listens
     std::string hostInterface() const; // the host-side veth
+    std::string netnsName() const { return netns_; }
+    std::string peerInterface() const { return peerIf_; } // the namespace-side veth
     std::string tlsName() const;       // resolverN.test
     std::string expectedA() const;     // 192.0.2.N
     std::string caFile() const;        // the CA that signed the server certificate

@@ -521,5 +521,64 @@ TEST(DnsMessage, IdRewriting) {
     EXPECT_THROW(setId(shortBytes, 1), DnsParseError);
 }
 
+TEST(DnsMessage, FormerrAndNotimpNeedOnlyTheHeader) {
+    // QDCOUNT says 1 but no question follows: unparsable, still answerable.
+    const Bytes broken = Packet().header(0x0BAD, 0x0100, 1).bytes();
+    ASSERT_THROW(parse(broken), DnsParseError);
+    const Message bad = parse(formerr(broken));
+    EXPECT_EQ(bad.id, 0x0BAD);
+    EXPECT_TRUE(bad.qr);
+    EXPECT_TRUE(bad.rd);
+    EXPECT_TRUE(bad.ra);
+    EXPECT_EQ(bad.opcode, 0);
+    EXPECT_EQ(bad.rcode, rcode::FormErr);
+    EXPECT_TRUE(bad.questions.empty());
+    EXPECT_FALSE(bad.edns);
+
+    // Opcode 2 (STATUS), RD clear: the opcode comes back, RD stays clear.
+    const Bytes status = Packet().header(0x5157, 2 << 11, 0).bytes();
+    const Message notImplemented = parse(notimp(status));
+    EXPECT_EQ(notImplemented.id, 0x5157);
+    EXPECT_EQ(notImplemented.opcode, 2);
+    EXPECT_FALSE(notImplemented.rd);
+    EXPECT_EQ(notImplemented.rcode, rcode::NotImp);
+    EXPECT_EQ(notimp(status).size(), 12u);
+
+    EXPECT_THROW(formerr(Bytes{1, 2, 3}), DnsParseError);
+    EXPECT_THROW(notimp(Bytes{}), DnsParseError);
+}
+
+TEST(DnsMessage, TruncatedResponseKeepsHeaderAndQuestionOnly) {
+    Packet p;
+    p.header(0x7777, 0x8180, 1, 2, 0, 1).question("Big.Example", rrtype::TXT);
+    p.pointer(12).record(rrtype::TXT, kClassIn, 60, 4).raw({3, 'a', 'b', 'c'});
+    p.pointer(12).record(rrtype::TXT, kClassIn, 60, 4).raw({3, 'd', 'e', 'f'});
+    p.opt(4096, 0x01008000, {kCookie}); // extended rcode 1, DO
+    const Bytes answer = truncatedResponse(p.bytes());
+    const Message m = parse(answer);
+    EXPECT_EQ(m.id, 0x7777);
+    EXPECT_TRUE(m.qr);
+    EXPECT_TRUE(m.tc);
+    EXPECT_TRUE(m.rd);
+    EXPECT_TRUE(m.ra);
+    EXPECT_EQ(m.answerCount + m.authorityCount, 0);
+    ASSERT_EQ(m.questions.size(), 1u);
+    EXPECT_EQ(m.questions[0], (Question{"big.example", rrtype::TXT, kClassIn}));
+    EXPECT_EQ(Bytes(answer.begin() + 12, answer.begin() + 12 + 13),
+              Bytes(p.bytes().begin() + 12, p.bytes().begin() + 12 + 13));
+    ASSERT_TRUE(m.edns);
+    EXPECT_EQ(m.edns->udpSize, kStubUdpSize);
+    EXPECT_EQ(m.edns->extendedRcode, 1);
+    EXPECT_TRUE(m.edns->do_);
+    EXPECT_TRUE(m.edns->options.empty());
+
+    // Applied to a query (no EDNS): QR and TC set, no OPT added.
+    const Message fromQuery = parse(truncatedResponse(buildQuery("a.example", rrtype::A, 3)));
+    EXPECT_TRUE(fromQuery.qr && fromQuery.tc && fromQuery.rd);
+    EXPECT_FALSE(fromQuery.edns);
+    EXPECT_EQ(fromQuery.questions.size(), 1u);
+    EXPECT_THROW(truncatedResponse(Bytes{1, 2, 3}), DnsParseError);
+}
+
 } // namespace
 } // namespace mamori::dns

@@ -1,0 +1,87 @@
+#include "dns/DnsConfig.h"
+
+#include "common/Errors.h"
+
+#include <net/if.h>
+
+namespace mamori::dns {
+namespace {
+
+constexpr unsigned long kMaxQueryTimeoutMs = 30000;
+
+std::vector<std::string> splitList(std::string_view text) {
+    std::vector<std::string> items;
+    while (!text.empty()) {
+        const auto end = text.find(';');
+        if (const auto item = text.substr(0, end); !item.empty()) {
+            items.emplace_back(item);
+        }
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    }
+    return items;
+}
+
+void readGuardInterfaces(const KeyFile& file, const KeyFileEntry& entry, DnsConfig& config) {
+    if (entry.value == "none") {
+        config.guardEnabled = false;
+        config.guardInterfaces.clear();
+        return;
+    }
+    auto names = splitList(entry.value);
+    for (const auto& name : names) {
+        if (name.size() >= IFNAMSIZ || name.find('/') != std::string::npos) {
+            file.fail(entry.line, "GuardInterfaces: '" + name + "' is not an interface name");
+        }
+    }
+    config.guardEnabled = true;
+    config.guardInterfaces = std::move(names);
+}
+
+std::filesystem::path absolutePath(const KeyFile& file, const KeyFileEntry& entry) {
+    const std::filesystem::path path(entry.value);
+    if (!path.is_absolute()) {
+        file.fail(entry.line, entry.key + ": '" + entry.value + "' is not an absolute path");
+    }
+    return path;
+}
+
+// Returns false for a key this group does not know.
+bool readEntry(const KeyFile& file, const KeyFileEntry& entry, DnsConfig& config) {
+    if (entry.key == "StubPort") {
+        config.stubPort = static_cast<std::uint16_t>(file.unsignedValue(entry, 65535));
+    } else if (entry.key == "SteeringCgroup") {
+        config.steeringCgroup = absolutePath(file, entry);
+    } else if (entry.key == "GuardInterfaces") {
+        readGuardInterfaces(file, entry, config);
+    } else if (entry.key == "QueryTimeoutMs") {
+        const auto ms = file.unsignedValue(entry, kMaxQueryTimeoutMs);
+        if (ms < 10) {
+            file.fail(entry.line, "QueryTimeoutMs: must be at least 10");
+        }
+        config.queryTimeout = std::chrono::milliseconds(ms);
+    } else if (entry.key == "ResolverList") {
+        config.resolverList = absolutePath(file, entry);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+void readDnsConfig(const KeyFile& file, const KeyFileGroup& group, DnsConfig& config,
+                   std::vector<std::string>& warnings) {
+    try {
+        for (const auto& entry : group.entries) {
+            if (!readEntry(file, entry, config)) {
+                warnings.push_back(file.source() + ":" + std::to_string(entry.line) +
+                                   ": unknown key '" + entry.key + "' in [" + group.name +
+                                   "], ignored");
+            }
+        }
+    } catch (const KeyFileError& e) {
+        throw MamoriError(ErrorCode::BadConfig, e.what());
+    }
+}
+
+} // namespace mamori::dns
