@@ -93,8 +93,9 @@ public:
                             sandbox::AdminProfileStore(paths.configFile.parent_path() / "profiles"),
                             [this]() -> sandbox::SandboxSupervisor& { return *supervisor_; }});
         supervisor_.emplace(hooks(), sandboxObject_->events());
-        dnsObject_.emplace(connection, dns::DnsObject::Context{
-                                           authorizer_, [this]() -> dns::DnsEngine& { return *dns_; }});
+        dnsObject_.emplace(
+            connection,
+            dns::DnsObject::Context{authorizer_, [this]() -> dns::DnsEngine& { return *dns_; }});
         dns_ = makeDnsEngine(config_.dns); // throws BadConfig for a broken shipped list
         try {
             applyEngines();

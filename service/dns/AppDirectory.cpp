@@ -14,13 +14,12 @@ namespace {
 constexpr std::uint32_t kMaxIndex = 65535;
 
 bool storable(std::string_view id) {
-    return !id.empty() && id.size() <= 255 &&
-           std::none_of(id.begin(), id.end(),
-                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    return !id.empty() && id.size() <= 255 && std::none_of(id.begin(), id.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
 }
 
-template <typename Number>
-bool parseNumber(std::string_view text, Number& out) {
+template <typename Number> bool parseNumber(std::string_view text, Number& out) {
     const auto* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, out);
     return ec == std::errc() && ptr == end;
@@ -67,8 +66,8 @@ void AppDirectory::load() {
         ++number;
         const auto app = parseLine(line);
         if (!app || byIndex_.count(app->index) != 0 || byId_.count(app->id) != 0) {
-            const auto aside = file_.string() + ".corrupt-" +
-                               std::to_string(Clock::to_time_t(Clock::now()));
+            const auto aside =
+                file_.string() + ".corrupt-" + std::to_string(Clock::to_time_t(Clock::now()));
             std::error_code ignored;
             std::filesystem::rename(file_, aside, ignored);
             log::warning(file_.string() + ":" + std::to_string(number) +

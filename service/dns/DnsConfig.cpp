@@ -38,7 +38,7 @@ void readGuardInterfaces(const KeyFile& file, const KeyFileEntry& entry, DnsConf
 }
 
 std::filesystem::path absolutePath(const KeyFile& file, const KeyFileEntry& entry) {
-    const std::filesystem::path path(entry.value);
+    std::filesystem::path path(entry.value);
     if (!path.is_absolute()) {
         file.fail(entry.line, entry.key + ": '" + entry.value + "' is not an absolute path");
     }

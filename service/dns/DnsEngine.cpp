@@ -32,9 +32,9 @@ DnsSettings loadSettings(const std::filesystem::path& stateFile, const DnsConfig
             return std::move(*stored);
         }
     } catch (const MamoriError& e) {
-        const auto aside = stateFile.string() + ".corrupt-" +
-                           std::to_string(std::chrono::system_clock::to_time_t(
-                               std::chrono::system_clock::now()));
+        const auto aside =
+            stateFile.string() + ".corrupt-" +
+            std::to_string(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
         std::error_code ignored;
         std::filesystem::rename(stateFile, aside, ignored);
         log::error(std::string(e.what()) + "; kept aside as " + aside +
@@ -72,8 +72,8 @@ struct DnsEngine::Running {
     }
 };
 
-DnsEngine::DnsEngine(EngineHooks hooks, DnsConfig config, std::filesystem::path stateDirectory,
-                     Events events)
+DnsEngine::DnsEngine(EngineHooks hooks, DnsConfig config,
+                     const std::filesystem::path& stateDirectory, Events events)
     : hooks_(std::move(hooks))
     , config_(std::move(config))
     , settingsFile_(stateDirectory / "dns.conf")
@@ -99,15 +99,13 @@ void DnsEngine::start() {
     running->hooks = hooks_;
     try {
         running->cgroup = steeringRoot(config_);
-        running->forwarder = std::make_unique<QueryForwarder>(
-            hooks_, QueryForwarder::Options{config_.queryTimeout});
+        running->forwarder =
+            std::make_unique<QueryForwarder>(hooks_, QueryForwarder::Options{config_.queryTimeout});
         running->stub = std::make_unique<DnsStub>(
-            hooks_, config_.stubPort,
-            [this](DnsStub::StubQuery query, DnsStub::Reply reply) {
+            hooks_, config_.stubPort, [this](DnsStub::StubQuery query, DnsStub::Reply reply) {
                 handleQuery(std::move(query), std::move(reply));
             });
-        running->steering =
-            std::make_unique<DnsSteering>(running->cgroup, running->stub->port());
+        running->steering = std::make_unique<DnsSteering>(running->cgroup, running->stub->port());
         running->watcher = std::make_unique<CgroupAppWatcher>(
             running->cgroup,
             [this](const CgroupAppWatcher::App& app) { appAdded(app.cgroupId, app.appId); },
@@ -284,8 +282,8 @@ void DnsEngine::handleQuery(DnsStub::StubQuery query, DnsStub::Reply reply) {
 void DnsEngine::noteWarnings() {
     for (const auto& warning : ledger_.takeWarnings()) {
         log::warning("DNS resolver " + warning.resolver + " has seen " +
-                     std::to_string(warning.totals.distinctDomains) +
-                     " registrable domains (" + std::to_string(warning.totals.entropyBits) +
+                     std::to_string(warning.totals.distinctDomains) + " registrable domains (" +
+                     std::to_string(warning.totals.entropyBits) +
                      " bits), above the threshold of " + std::to_string(ledger_.threshold()));
         if (events_.exposureWarning) {
             events_.exposureWarning(warning, ledger_.threshold());
@@ -335,8 +333,8 @@ void DnsEngine::setExposureThreshold(double bits) {
 DnsStatus DnsEngine::status() const {
     DnsStatus status;
     if (!running_) {
-        status.state = std::string(failure_.empty() ? names::dns::kStateStopped
-                                                    : names::dns::kStateFailed);
+        status.state =
+            std::string(failure_.empty() ? names::dns::kStateStopped : names::dns::kStateFailed);
         status.detail = failure_;
         return status;
     }
@@ -359,8 +357,8 @@ std::vector<ResolverHealthRow> DnsEngine::resolverHealth() const {
     if (!running_) {
         return rows;
     }
-    const auto traffic = running_->guard ? running_->guard->traffic()
-                                         : std::vector<DnsGuard::ResolverTraffic>{};
+    const auto traffic =
+        running_->guard ? running_->guard->traffic() : std::vector<DnsGuard::ResolverTraffic>{};
     std::size_t slot = 0;
     for (const auto& health : pool_.health()) {
         ResolverHealthRow row{health.id, health.healthy, health.answered, health.failed, 0, 0};

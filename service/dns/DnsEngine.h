@@ -68,7 +68,7 @@ public:
     // Loads the settings (the state file, else the shipped list), the app directory and the
     // ledger from `stateDirectory`. Throws MamoriError(BadConfig) only for a broken shipped
     // list; a broken state file is kept aside and the shipped list used.
-    DnsEngine(EngineHooks hooks, DnsConfig config, std::filesystem::path stateDirectory,
+    DnsEngine(EngineHooks hooks, DnsConfig config, const std::filesystem::path& stateDirectory,
               Events events);
     ~DnsEngine();
     DnsEngine(const DnsEngine&) = delete;

@@ -8,8 +8,8 @@
 namespace mamori::dns {
 namespace {
 
-const std::vector<std::string> kSettingsProperties{
-    "Resolvers", "DefaultTarget", "ShardResolvers", "Assignments", "ExposureThreshold"};
+const std::vector<std::string> kSettingsProperties{"Resolvers", "DefaultTarget", "ShardResolvers",
+                                                   "Assignments", "ExposureThreshold"};
 
 uint64_t microsSinceEpoch(std::chrono::system_clock::time_point time) {
     return static_cast<uint64_t>(
@@ -36,8 +36,8 @@ Value typed(const std::map<std::string, sdbus::Variant>& settings, const std::st
 // The a{sv} of AddResolver as a resolver; unknown keys and wrong types are refused by name.
 ResolverConfig resolverFromSettings(const std::string& id,
                                     const std::map<std::string, sdbus::Variant>& settings) {
-    static const std::set<std::string> known{"name", "address", "protocol", "port",
-                                             "tls_name", "pin", "ca_file"};
+    static const std::set<std::string> known{"name",     "address", "protocol", "port",
+                                             "tls_name", "pin",     "ca_file"};
     for (const auto& [key, value] : settings) {
         if (known.count(key) == 0) {
             throw MamoriError(ErrorCode::InvalidArgs,
@@ -56,8 +56,8 @@ ResolverConfig resolverFromSettings(const std::string& id,
     const auto protocolText = typed<std::string>(settings, "protocol", "s");
     const auto protocol = parseProtocol(protocolText);
     if (!protocol) {
-        throw MamoriError(ErrorCode::InvalidArgs, "settings: protocol must be do53 or dot, got '" +
-                                                      protocolText + "'");
+        throw MamoriError(ErrorCode::InvalidArgs,
+                          "settings: protocol must be do53 or dot, got '" + protocolText + "'");
     }
     resolver.endpoint.protocol = *protocol;
     resolver.endpoint.address = typed<std::string>(settings, "address", "s");
@@ -91,8 +91,8 @@ DnsEngine::Events DnsObject::events() {
     return {[this] { announceSettings(); },
             [this](const ResolverExposure& exposure, double threshold) {
                 emitExposureWarning(exposure.resolver, std::string(sourceName(exposure.source)),
-                                    exposure.totals.entropyBits,
-                                    exposure.totals.distinctDomains, threshold);
+                                    exposure.totals.entropyBits, exposure.totals.distinctDomains,
+                                    threshold);
             }};
 }
 
@@ -190,11 +190,11 @@ void DnsObject::changeThen(sdbus::Result<>&& result, std::function<void(DnsEngin
 
 void DnsObject::AddResolver(sdbus::Result<>&& result, std::string id,
                             std::map<std::string, sdbus::Variant> settings) {
-    changeThen(std::move(result), [id = std::move(id), settings = std::move(settings)](
-                                      DnsEngine& engine) {
-        auto resolver = resolverFromSettings(id, settings);
-        engine.changeSettings([&](DnsSettings& s) { s.addResolver(std::move(resolver)); });
-    });
+    changeThen(
+        std::move(result), [id = std::move(id), settings = std::move(settings)](DnsEngine& engine) {
+            auto resolver = resolverFromSettings(id, settings);
+            engine.changeSettings([&](DnsSettings& s) { s.addResolver(std::move(resolver)); });
+        });
 }
 
 void DnsObject::RemoveResolver(sdbus::Result<>&& result, std::string id) {

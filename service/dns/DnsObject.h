@@ -15,8 +15,8 @@
 
 namespace mamori::dns {
 
-class DnsObject final
-    : public sdbus::AdaptorInterfaces<org::mamori::Mamori1::Dns_adaptor, sdbus::Properties_adaptor> {
+class DnsObject final : public sdbus::AdaptorInterfaces<org::mamori::Mamori1::Dns_adaptor,
+                                                        sdbus::Properties_adaptor> {
 public:
     struct Context {
         Authorizer& authorizer;
@@ -35,8 +35,9 @@ public:
     void engineStateChanged();
 
 private:
-    using ResolverList = std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t,
-                                                   std::string, std::string, std::string, std::string>>;
+    using ResolverList =
+        std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, std::string,
+                                  std::string, std::string, std::string>>;
     using HealthList =
         std::vector<sdbus::Struct<std::string, bool, uint64_t, uint64_t, uint64_t, uint64_t>>;
     using AppList = std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint64_t>>;

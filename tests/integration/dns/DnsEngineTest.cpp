@@ -134,8 +134,7 @@ protected:
     static RunResult runInScope(const std::string& scope, const std::vector<std::string>& argv) {
         const auto dir = cgroup_ / scope;
         fs::create_directories(dir);
-        std::vector<std::string> command{"/bin/sh", "-c",
-                                         "echo $$ > \"$0\" && exec \"$@\"",
+        std::vector<std::string> command{"/bin/sh", "-c", R"(echo $$ > "$0" && exec "$@")",
                                          (dir / "cgroup.procs").string()};
         command.insert(command.end(), argv.begin(), argv.end());
         return Subprocess::run({command, {}, {}, {}, {}}, 20.0);
@@ -152,8 +151,8 @@ protected:
                                         : "failed: " + result.out + result.err;
         }
         // Any server address: the steering takes every port-53 query to the stub anyway.
-        std::vector<std::string> argv{"/usr/bin/dig", "@192.0.2.53", name, "A", "+short",
-                                      "+tries=1", "+time=3"};
+        std::vector<std::string> argv{"/usr/bin/dig", "@192.0.2.53", name,     "A",
+                                      "+short",       "+tries=1",    "+time=3"};
         if (client == "dig+tcp") {
             argv.emplace_back("+tcp");
         }
@@ -266,8 +265,7 @@ TEST_F(DnsEngine, NoPlaintextQueryGoesToADotResolver) {
     ASSERT_EQ(call("SetAssignment", {quoted(kFirefox), "'r1'"}), "ok");
     ASSERT_EQ(call("SetAssignment", {"'org.gnome.Maps'", "'r3'"}), "ok");
     EXPECT_EQ(resolveIn(kFirefoxScope, "dig"), resolvers_[0]->expectedA());
-    EXPECT_EQ(resolveIn(kFirefoxScope, "dig+tcp", "www.private.test"),
-              resolvers_[0]->expectedA());
+    EXPECT_EQ(resolveIn(kFirefoxScope, "dig+tcp", "www.private.test"), resolvers_[0]->expectedA());
     EXPECT_EQ(resolveIn(kMapsScope, "dig"), resolvers_[2]->expectedA());
 
     int toDot = 0;
@@ -281,12 +279,9 @@ TEST_F(DnsEngine, NoPlaintextQueryGoesToADotResolver) {
     }
     EXPECT_GT(toDot, 0) << "the queries went to r1 over TLS";
     const auto plain = toR3.drain();
-    EXPECT_TRUE(std::any_of(plain.begin(), plain.end(),
-                            [&](const PacketCapture::Packet& p) {
-                                return p.destination == resolvers_[2]->address() &&
-                                       p.destinationPort == 53;
-                            }))
-        << "the capture does see plain DNS (to r3), so its silence about r1 means something";
+    EXPECT_TRUE(std::any_of(plain.begin(), plain.end(), [&](const PacketCapture::Packet& p) {
+        return p.destination == resolvers_[2]->address() && p.destinationPort == 53;
+    })) << "the capture does see plain DNS (to r3), so its silence about r1 means something";
     ASSERT_EQ(call("SetAssignment", {"'org.gnome.Maps'", "''"}), "ok");
 }
 
@@ -364,16 +359,15 @@ TEST_F(DnsEngine, AllResolversDownGivesServfail) {
     resolvers_[0]->kill();
     resolvers_[1]->kill();
     const auto before = statusCounter("servfail");
-    const auto result =
-        runInScope(kFirefoxScope, {"/usr/bin/dig", "@192.0.2.53", "x.probe.test", "+tries=1",
-                                   "+time=5"});
+    const auto result = runInScope(
+        kFirefoxScope, {"/usr/bin/dig", "@192.0.2.53", "x.probe.test", "+tries=1", "+time=5"});
     EXPECT_TRUE(contains(result.out, "status: SERVFAIL")) << result.out << result.err;
     EXPECT_GT(statusCounter("servfail"), before);
 }
 
 TEST_F(DnsEngine, BadArgumentsAreRefusedByNameAndChangeNothing) {
-    using ResolverRow = sdbus::Struct<std::string, std::string, std::string, uint16_t,
-                                      std::string, std::string, std::string, std::string>;
+    using ResolverRow = sdbus::Struct<std::string, std::string, std::string, uint16_t, std::string,
+                                      std::string, std::string, std::string>;
     const auto before = property<std::vector<ResolverRow>>("Resolvers");
     const auto assignments = property<std::map<std::string, std::string>>("Assignments");
 
@@ -394,19 +388,24 @@ TEST_F(DnsEngine, BadArgumentsAreRefusedByNameAndChangeNothing) {
          {"'r9'", "{'address': <'10.53.300.2'>, 'protocol': <'dot'>, 'tls_name': <'a.test'>}"},
          "InvalidArgs",
          "10.53.300.2"},
-        {"AddResolver", {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'dnscrypt'>}"},
+        {"AddResolver",
+         {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'dnscrypt'>}"},
          "InvalidArgs",
          "dnscrypt"},
-        {"AddResolver", {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'dot'>}"},
+        {"AddResolver",
+         {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'dot'>}"},
          "InvalidArgs",
          "tls_name"},
-        {"AddResolver", {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'do53'>, 'port': <0>}"},
+        {"AddResolver",
+         {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'do53'>, 'port': <0>}"},
          "InvalidArgs",
          "port"},
-        {"AddResolver", {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'do53'>, 'color': <'red'>}"},
+        {"AddResolver",
+         {"'r9'", "{'address': <'10.53.1.2'>, 'protocol': <'do53'>, 'color': <'red'>}"},
          "InvalidArgs",
          "color"},
-        {"AddResolver", {"'r1'", "{'address': <'10.53.1.2'>, 'protocol': <'do53'>}"},
+        {"AddResolver",
+         {"'r1'", "{'address': <'10.53.1.2'>, 'protocol': <'do53'>}"},
          "InvalidArgs",
          "r1"},
         {"SetExposureThreshold", {"@d -1.0"}, "InvalidArgs", "bits"},
@@ -415,8 +414,8 @@ TEST_F(DnsEngine, BadArgumentsAreRefusedByNameAndChangeNothing) {
     for (const auto& c : cases) {
         const auto reply = call(c.method, c.args);
         EXPECT_TRUE(contains(reply, c.error)) << c.method << ": " << reply;
-        EXPECT_TRUE(contains(reply, c.mentions)) << c.method << " names " << c.mentions << ": "
-                                                 << reply;
+        EXPECT_TRUE(contains(reply, c.mentions))
+            << c.method << " names " << c.mentions << ": " << reply;
     }
     EXPECT_EQ(before, property<std::vector<ResolverRow>>("Resolvers"));
     using StringMap = std::map<std::string, std::string>;
@@ -433,7 +432,8 @@ TEST_F(DnsEngine, ACertificateThatDoesNotMatchIsLoggedAndTheQueryFailsOver) {
     ASSERT_EQ(call("AddResolver",
                    {"'wrongname'", "{'address': <'" + r2.address() +
                                        "'>, 'protocol': <'dot'>, 'tls_name': <'impostor.test'>, "
-                                       "'ca_file': <'" + r2.caFile() + "'>}"}),
+                                       "'ca_file': <'" +
+                                       r2.caFile() + "'>}"}),
               "ok");
     ASSERT_EQ(call("SetAssignment", {quoted(kFirefox), "'wrongname'"}), "ok");
     const auto answer = resolveIn(kFirefoxScope, "dig", "www.cert.test");
@@ -451,8 +451,8 @@ TEST_F(DnsEngine, ExposureIsCountedWarnedAboutAndSurvivesARestart) {
     std::mutex mutex;
     std::vector<std::string> warned;
     auto signals = harness_->connect();
-    auto proxy = sdbus::createProxy(*signals, std::string(names::kBusName),
-                                    std::string(names::kRootPath));
+    auto proxy =
+        sdbus::createProxy(*signals, std::string(names::kBusName), std::string(names::kRootPath));
     proxy->uponSignal("ExposureWarning")
         .onInterface(std::string(names::iface::kDns))
         .call([&](const std::string& resolver, const std::string& /*source*/, double /*bits*/,
@@ -463,8 +463,8 @@ TEST_F(DnsEngine, ExposureIsCountedWarnedAboutAndSurvivesARestart) {
     proxy->finishRegistration();
     signals->enterEventLoopAsync();
 
-    for (const auto* name : {"www.one.test", "mail.one.test", "two.test", "three.test",
-                             "www.four.test"}) {
+    for (const auto* name :
+         {"www.one.test", "mail.one.test", "two.test", "three.test", "www.four.test"}) {
         EXPECT_EQ(resolveIn(kFirefoxScope, "dig", name), resolvers_[2]->expectedA());
     }
     const auto findR3 = [](const std::vector<ExposureRow>& rows) {
@@ -508,18 +508,20 @@ TEST_F(DnsEngine, ExposureIsCountedWarnedAboutAndSurvivesARestart) {
 }
 
 TEST_F(DnsEngine, SwitchingTheEngineOffLetsDnsGoStraightToTheResolver) {
-    ASSERT_EQ(harness_->callAs(0, std::string(names::kRootPath),
-                               std::string(names::iface::kManager) + ".SetEngineEnabled",
-                               {"'dns'", "false"})
+    ASSERT_EQ(harness_
+                  ->callAs(0, std::string(names::kRootPath),
+                           std::string(names::iface::kManager) + ".SetEngineEnabled",
+                           {"'dns'", "false"})
                   .rfind("ok", 0),
               0U);
     // Unsteered, dig asks r2 itself.
     const auto direct = runInScope(kFirefoxScope, {"/usr/bin/dig", "@" + resolvers_[1]->address(),
                                                    "x.probe.test", "+short", "+tries=1"});
     EXPECT_EQ(trim(direct.out), resolvers_[1]->expectedA());
-    ASSERT_EQ(harness_->callAs(0, std::string(names::kRootPath),
-                               std::string(names::iface::kManager) + ".SetEngineEnabled",
-                               {"'dns'", "true"})
+    ASSERT_EQ(harness_
+                  ->callAs(0, std::string(names::kRootPath),
+                           std::string(names::iface::kManager) + ".SetEngineEnabled",
+                           {"'dns'", "true"})
                   .rfind("ok", 0),
               0U);
     ASSERT_EQ(call("SetAssignment", {quoted(kFirefox), "'r3'"}), "ok");

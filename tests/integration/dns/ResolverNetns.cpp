@@ -214,7 +214,8 @@ void ResolverNetns::writeConfig() const {
          << "  module-config: \"iterator\"\n"
          << "  incoming-num-tcp: 100\n"
          << "  local-zone: \"probe.test.\" static\n"
-         << "  local-data: \"x.probe.test. A " << expectedA() << "\"\n"
+         << "  local-data: \"x.probe.test. A " << expectedA()
+         << "\"\n"
          // Every other name under test. (d1.test, www.d2.test, ...) answers too, so sharding
          // tests have as many registrable domains as they like.
          << "  local-zone: \"test.\" redirect\n"

@@ -32,9 +32,9 @@ public:
     std::string hostInterface() const; // the host-side veth
     std::string netnsName() const { return netns_; }
     std::string peerInterface() const { return peerIf_; } // the namespace-side veth
-    std::string tlsName() const;       // resolverN.test
-    std::string expectedA() const;     // 192.0.2.N
-    std::string caFile() const;        // the CA that signed the server certificate
+    std::string tlsName() const;                          // resolverN.test
+    std::string expectedA() const;                        // 192.0.2.N
+    std::string caFile() const; // the CA that signed the server certificate
     std::string certificateFile() const;
 
     void start(); // (re)starts unbound and waits until ports 53 and 853 accept
