@@ -23,6 +23,14 @@
 #define DNS_STEER_MAX_COMMS 4096
 /* TASK_COMM_LEN: the key of `app_of_comm` is the process name, NUL-padded. */
 #define DNS_STEER_COMM_LEN 16
+/* Sockets whose steered query's origin is remembered at once (`origin_of_socket`, LRU). */
+#define DNS_STEER_MAX_SOCKETS 65536
+
+/* Connections to port 443 of known DNS-over-HTTPS servers, for apps whose TLS the DoH monitor
+ * cannot read (statically linked, stripped TLS): counted per (app, endpoint), never changed. */
+#define DNS_STEER_HTTPS_PORT 443
+#define DNS_STEER_MAX_DOH_ENDPOINTS 256
+#define DNS_STEER_MAX_DOH_CONNECTS 4096
 
 /* AF_INET / AF_INET6, which neither side can include next to the other's headers. */
 #define DNS_STEER_AF_INET 2
@@ -45,6 +53,19 @@ struct dns_steer_config {
     __u64 netns_cookie;
 };
 
+/* Key of `doh_endpoints`: an IPv4 address is family AF_INET with addr[0] set (network byte
+ * order), the rest zero; IPv4-mapped IPv6 destinations are looked up as IPv4. */
+struct dns_steer_endpoint {
+    __u32 family;
+    __u32 addr[4];
+};
+
+/* Key of `doh_connects` (value: __u64 connections). */
+struct dns_steer_doh_key {
+    __u32 app_index;
+    __u32 endpoint; /* the slot `doh_endpoints` gives the address */
+};
+
 /* Slots of the per-CPU `counters` array. */
 enum dns_steer_counter {
     DNS_STEER_CTR_CONNECT4 = 0,    /* connect() to port 53 steered, IPv4 sockets */
@@ -58,7 +79,7 @@ enum dns_steer_counter {
     DNS_STEER_CTR_COUNT = 8,
 };
 
-/* Per socket (sk_storage): where the app meant its last steered query to go. */
+/* Per socket (by cookie): where the app meant its last steered query to go. */
 struct dns_steer_origin {
     /* IPv4 destination (network byte order) when family == DNS_STEER_AF_INET. */
     __u32 ip4;

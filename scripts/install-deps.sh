@@ -14,6 +14,8 @@ packages=(
   libseccomp-dev libudev-dev libssl-dev
   # DNS engine: registrable domains for sharding (libpsl + the public suffix list)
   libpsl-dev publicsuffix
+  # DNS engine, DoH monitor: HPACK decoding of HTTP/2 DoH requests (libnghttp2's inflater)
+  libnghttp2-dev
   # tests
   libgtest-dev libgmock-dev libxml2-dev libxml2-utils util-linux iproute2 umockdev libumockdev-dev
   libglib2.0-bin
@@ -21,6 +23,8 @@ packages=(
   unbound openssl
   # DNS clients of the engine's tests (dig, dig +tcp) and the dnsperf benchmark
   bind9-dnsutils dnsperf
+  # GnuTLS clients of the DoH tests: kdig +https (DoH over HTTP/2), gnutls-cli (raw HTTPS)
+  knot-dnsutils gnutls-bin
   # real servers under learned sandbox profiles, and the load tools of the benchmarks
   nginx memcached curl wrk libmemcached-tools
   # gui

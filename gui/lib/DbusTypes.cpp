@@ -25,6 +25,8 @@ void registerDbusTypes() {
     qDBusRegisterMetaType<MamoriDnsAppList>();
     qDBusRegisterMetaType<MamoriExposureList>();
     qDBusRegisterMetaType<MamoriStringMap>();
+    qDBusRegisterMetaType<DohApp>();
+    qDBusRegisterMetaType<MamoriDohAppList>();
 }
 
 } // namespace mamori::gui
@@ -162,6 +164,20 @@ const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Expo
     argument.beginStructure();
     argument >> value.resolver >> value.sourceOrApp >> value.queries >> value.distinctDomains >>
         value.entropyBits;
+    argument.endStructure();
+    return argument;
+}
+
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::DohApp& value) {
+    argument.beginStructure();
+    argument << value.app << value.server << value.seenBy << value.questions << value.connections;
+    argument.endStructure();
+    return argument;
+}
+
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::DohApp& value) {
+    argument.beginStructure();
+    argument >> value.app >> value.server >> value.seenBy >> value.questions >> value.connections;
     argument.endStructure();
     return argument;
 }

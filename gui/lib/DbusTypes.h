@@ -87,6 +87,15 @@ struct Exposure {
     double entropyBits = 0;
 };
 
+// One entry of Dns.DohApps: (app id, server, seen by, questions, connections).
+struct DohApp {
+    QString app;
+    QString server;
+    QString seenBy;
+    quint64 questions = 0;
+    quint64 connections = 0;
+};
+
 void registerDbusTypes();
 
 } // namespace mamori::gui
@@ -114,6 +123,9 @@ const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::DnsA
 QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::Exposure& exposure);
 const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::Exposure& exposure);
 
+QDBusArgument& operator<<(QDBusArgument& argument, const mamori::gui::DohApp& value);
+const QDBusArgument& operator>>(const QDBusArgument& argument, mamori::gui::DohApp& value);
+
 using MamoriFeatureMap = QMap<QString, mamori::gui::FeatureState>;
 using MamoriInterfaceList = QList<mamori::gui::InterfaceState>;
 using MamoriRuleList = QList<mamori::gui::StoredRule>;
@@ -125,6 +137,7 @@ using MamoriResolverHealthList = QList<mamori::gui::ResolverHealth>;
 using MamoriDnsAppList = QList<mamori::gui::DnsApp>;
 using MamoriExposureList = QList<mamori::gui::Exposure>;
 using MamoriStringMap = QMap<QString, QString>;
+using MamoriDohAppList = QList<mamori::gui::DohApp>;
 Q_DECLARE_METATYPE(mamori::gui::FeatureState)
 Q_DECLARE_METATYPE(MamoriFeatureMap)
 Q_DECLARE_METATYPE(MamoriEngineMap)
@@ -145,3 +158,5 @@ Q_DECLARE_METATYPE(MamoriResolverHealthList)
 Q_DECLARE_METATYPE(MamoriDnsAppList)
 Q_DECLARE_METATYPE(MamoriExposureList)
 Q_DECLARE_METATYPE(MamoriStringMap)
+Q_DECLARE_METATYPE(mamori::gui::DohApp)
+Q_DECLARE_METATYPE(MamoriDohAppList)

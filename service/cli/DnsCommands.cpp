@@ -34,7 +34,7 @@ constexpr const char* kDnsUsage =
     "[--port N] [--name TEXT] [--tls-name NAME] [--pin PIN] [--ca-file PATH] | dns remove ID | "
     "dns assign APP TARGET | dns unassign APP | dns default TARGET | dns shard [ID...] | "
     "dns apps | dns exposure [--apps] | dns threshold [BITS] | dns reset-exposure [RESOLVER] | "
-    "dns restore-defaults | dns watch";
+    "dns doh | dns restore-defaults | dns watch";
 
 // SetExposureThreshold's range (org.mamori.Mamori1.Dns.xml), checked here so that a typo is a
 // usage error before any password prompt.
@@ -482,6 +482,39 @@ int apps(Bus& bus, const Options& options, const Arguments& args) {
     return kExitOk;
 }
 
+// Apps doing their own DNS over HTTPS (the DoH monitor and the destination check).
+int doh(Bus& bus, const Options& options, const Arguments& args) {
+    expectCount(args, 1);
+    DnsClient client(bus.connection());
+    const auto list = client.dohApps();
+    if (options.json) {
+        JsonWriter json;
+        json.beginArray();
+        for (const auto& d : list) {
+            json.beginObject().key("app").value(d.app).key("server").value(d.server);
+            json.key("seen_by").value(d.seenBy);
+            json.key("questions").value(static_cast<unsigned long>(d.questions));
+            json.key("connections").value(static_cast<unsigned long>(d.connections));
+            json.endObject();
+        }
+        printJson(json.endArray());
+        return kExitOk;
+    }
+    if (list.empty()) {
+        std::puts("No app was seen doing its own DNS over HTTPS.");
+        return kExitOk;
+    }
+    std::printf("%-40s %-32s %-12s %10s %12s\n", "APP", "SERVER", "SEEN BY", "QUESTIONS",
+                "CONNECTIONS");
+    for (const auto& d : list) {
+        std::printf("%-40s %-32s %-12s %10llu %12llu\n", appName(d.app).c_str(), d.server.c_str(),
+                    d.seenBy.c_str(), number(d.questions), number(d.connections));
+    }
+    std::puts("These queries bypass Mamori. \"destination\": the app's TLS cannot be read "
+              "(e.g. Chrome's BoringSSL); only its connections to a known DoH server are seen.");
+    return kExitOk;
+}
+
 bool reached(const ExposureView& e, double threshold) {
     return threshold > 0.0 && e.bits >= threshold;
 }
@@ -688,6 +721,7 @@ const std::map<std::string_view, Action>& actions() {
                                                           {"shard", shard},
                                                           {"apps", apps},
                                                           {"exposure", exposure},
+                                                          {"doh", doh},
                                                           {"threshold", threshold},
                                                           {"reset-exposure", resetExposure},
                                                           {"restore-defaults", restoreDefaults},

@@ -77,6 +77,7 @@ constexpr const char* kUsage =
     "                                  all of them (asks polkit)\n"
     "  dns apps                        the apps whose queries mamorid has seen\n"
     "  dns exposure [--apps]           what each resolver has learned (per app too)\n"
+    "  dns doh                         apps doing their own DNS over HTTPS, bypassing Mamori\n"
     "  dns threshold [BITS]            show or set the exposure warning threshold, 0 to 64\n"
     "                                  bits; 0 never warns (asks polkit)\n"
     "  dns reset-exposure [RESOLVER]   forget what one (or every) resolver has learned\n"

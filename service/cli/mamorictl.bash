@@ -118,7 +118,7 @@ _mamorictl() {
                 esac
             done
             if [[ -z "$verb" ]]; then
-                COMPREPLY=($(compgen -W "status resolvers add remove assign unassign default shard apps exposure threshold reset-exposure restore-defaults watch" -- "$cur"))
+                COMPREPLY=($(compgen -W "status resolvers add remove assign unassign default shard apps exposure doh threshold reset-exposure restore-defaults watch" -- "$cur"))
             elif [[ "$verb" == add ]]; then
                 case "$prev" in
                     --protocol) COMPREPLY=($(compgen -W "do53 dot" -- "$cur")) ;;

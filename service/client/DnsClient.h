@@ -63,6 +63,15 @@ struct ExposureWarningView {
     double threshold = 0.0;
 };
 
+// One entry of DohApps, or a DohDetected signal (questions and connections 0 then).
+struct DohAppView {
+    std::string app; // "" = processes of no app
+    std::string server;
+    std::string seenBy; // "tls-library" or "destination"
+    uint64_t questions = 0;
+    uint64_t connections = 0;
+};
+
 // The Status property.
 struct DnsStatusView {
     std::string state; // names::dns::kStateRunning, kStateStopped or kStateFailed
@@ -103,6 +112,7 @@ class DnsClient final : public sdbus::ProxyInterfaces<org::mamori::Mamori1::Dns_
 public:
     // Signals arrive only while the connection's event loop runs; set this before it does.
     std::function<void(const ExposureWarningView&)> exposureWarning;
+    std::function<void(const DohAppView&)> dohDetected;
 
     explicit DnsClient(sdbus::IConnection& connection)
         : ProxyInterfaces(connection, std::string(names::kBusName), std::string(names::kRootPath)) {
@@ -155,7 +165,22 @@ public:
         return out;
     }
 
+    std::vector<DohAppView> dohApps() {
+        std::vector<DohAppView> out;
+        for (const auto& d : DohApps()) {
+            out.push_back({d.get<0>(), d.get<1>(), d.get<2>(), d.get<3>(), d.get<4>()});
+        }
+        return out;
+    }
+
 private:
+    void onDohDetected(const std::string& app, const std::string& server,
+                       const std::string& seenBy) override {
+        if (dohDetected) {
+            dohDetected({app, server, seenBy, 0, 0});
+        }
+    }
+
     void onExposureWarning(const std::string& resolver, const std::string& source,
                            const double& bits, const uint64_t& domains,
                            const double& threshold) override {

@@ -2,6 +2,8 @@
 
 #include "common/Errors.h"
 
+#include <arpa/inet.h>
+#include <array>
 #include <net/if.h>
 
 namespace mamori::dns {
@@ -37,6 +39,18 @@ void readGuardInterfaces(const KeyFile& file, const KeyFileEntry& entry, DnsConf
     config.guardInterfaces = std::move(names);
 }
 
+std::vector<std::string> addressList(const KeyFile& file, const KeyFileEntry& entry) {
+    auto addresses = splitList(entry.value);
+    for (const auto& address : addresses) {
+        std::array<unsigned char, sizeof(in6_addr)> buffer{};
+        if (::inet_pton(AF_INET, address.c_str(), buffer.data()) != 1 &&
+            ::inet_pton(AF_INET6, address.c_str(), buffer.data()) != 1) {
+            file.fail(entry.line, entry.key + ": '" + address + "' is not an IP address");
+        }
+    }
+    return addresses;
+}
+
 std::filesystem::path absolutePath(const KeyFile& file, const KeyFileEntry& entry) {
     std::filesystem::path path(entry.value);
     if (!path.is_absolute()) {
@@ -59,6 +73,12 @@ bool readEntry(const KeyFile& file, const KeyFileEntry& entry, DnsConfig& config
             file.fail(entry.line, "QueryTimeoutMs: must be at least 10");
         }
         config.queryTimeout = std::chrono::milliseconds(ms);
+    } else if (entry.key == "BlockDohCanary") {
+        config.blockDohCanary = file.boolValue(entry);
+    } else if (entry.key == "DohMonitor") {
+        config.dohMonitor = file.boolValue(entry);
+    } else if (entry.key == "DohEndpoints") {
+        config.dohEndpoints = addressList(file, entry);
     } else if (entry.key == "ResolverList") {
         config.resolverList = absolutePath(file, entry);
     } else {

@@ -26,6 +26,14 @@ struct DnsConfig {
     bool guardEnabled = true;
     // How long one resolver gets to answer before the next one is asked.
     std::chrono::milliseconds queryTimeout{2000};
+    // Answer Firefox's canary domain use-application-dns.net with NXDOMAIN, so that Firefox
+    // keeps its DNS with Mamori instead of switching to its own DoH.
+    bool blockDohCanary = true;
+    // Watch apps' own DNS over HTTPS in their TLS libraries (uprobes).
+    bool dohMonitor = true;
+    // More DoH servers (IP literals) whose port-443 connections count as DoH, next to the
+    // well-known ones (KnownDohServers.h) and the configured resolvers.
+    std::vector<std::string> dohEndpoints;
     // The shipped resolver list a new installation (and RestoreShippedResolvers) starts from.
     std::filesystem::path resolverList = MAMORI_SHIPPED_RESOLVERS;
 

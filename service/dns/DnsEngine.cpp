@@ -6,16 +6,34 @@
 #include "dns/BuiltinResolvers.h"
 #include "dns/CgroupAppWatcher.h"
 #include "dns/DnsGuard.h"
+#include "dns/DnsMessage.h"
 #include "dns/DnsSteering.h"
+#include "dns/KnownDohServers.h"
+#include "dns/doh/DohMonitor.h"
 #include "dns/QueryForwarder.h"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <set>
 
 namespace mamori::dns {
 namespace {
 
 constexpr auto kSaveInterval = std::chrono::seconds(30);
+constexpr auto kDohPollInterval = std::chrono::seconds(2);
+// Firefox asks this name before it turns on its own DoH; NXDOMAIN tells it not to.
+constexpr std::string_view kDohCanary = "use-application-dns.net";
+
+bool isCanary(std::string name) {
+    if (!name.empty() && name.back() == '.') {
+        name.pop_back();
+    }
+    for (auto& c : name) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return name == kDohCanary;
+}
 
 DnsSettings shippedSettings(const DnsConfig& config) {
     if (std::filesystem::exists(config.resolverList)) {
@@ -59,6 +77,11 @@ struct DnsEngine::Running {
     std::unique_ptr<DnsGuard> guard;
     std::filesystem::path cgroup;
     std::set<std::string> commFallbacks;
+    std::optional<std::uint64_t> dohPollTimer;
+    // The app of each app cgroup, for attributing what the DoH monitor sees.
+    std::map<std::uint64_t, std::string> appOfCgroup;
+    std::unique_ptr<DohMonitor> doh;
+    std::string dohState = "off";
     std::uint64_t queries = 0;
     std::uint64_t answered = 0;
     std::uint64_t servfail = 0;
@@ -66,6 +89,9 @@ struct DnsEngine::Running {
     EngineHooks hooks;
 
     ~Running() {
+        if (dohPollTimer) {
+            hooks.cancel(*dohPollTimer);
+        }
         if (watcher) {
             hooks.unwatch(watcher->fd());
         }
@@ -112,6 +138,7 @@ void DnsEngine::start() {
             [this](const CgroupAppWatcher::App& app) {
                 if (running_) {
                     running_->steering->removeApp(app.cgroupId);
+                    running_->appOfCgroup.erase(app.cgroupId);
                 }
             });
     } catch (const std::exception& e) {
@@ -128,6 +155,7 @@ void DnsEngine::start() {
         throw MamoriError(ErrorCode::Failed, failure_);
     }
     failure_.clear();
+    startDohMonitor();
     apply();
     scheduleSave();
     log::notice("DNS engine started: queries below " + running_->cgroup.string() +
@@ -144,10 +172,42 @@ void DnsEngine::stop() {
     log::notice("DNS engine stopped: DNS goes straight to the system's resolvers again");
 }
 
+void DnsEngine::startDohMonitor() {
+    if (!config_.dohMonitor) {
+        running_->dohState = "off (DohMonitor=false)";
+        return;
+    }
+    try {
+        running_->doh = std::make_unique<DohMonitor>(
+            hooks_, [this](const DohSighting& sighting) { noteDohQuestion(sighting); });
+        running_->dohState = "running";
+    } catch (const std::exception& e) {
+        running_->dohState = std::string("cannot run: ") + e.what();
+        log::warning("the DoH monitor cannot run, apps' own DoH is only seen by destination: " +
+                     std::string(e.what()));
+    }
+}
+
+// An app asked its own DoH server: that server learns the name, as a resolver would.
+void DnsEngine::noteDohQuestion(const DohSighting& sighting) {
+    const auto it = running_->appOfCgroup.find(sighting.cgroupId);
+    const std::string app = it != running_->appOfCgroup.end() ? it->second : sighting.comm;
+    noteDoh(doh_.noteQuestion(app, sighting.server), app, sighting.server,
+            DohSeenBy::TlsLibrary);
+    try {
+        ledger_.record(sighting.server, app, registrable_.of(sighting.qname),
+                       ExposureSource::BypassingDoh);
+    } catch (const std::exception& e) {
+        log::debug(std::string("DoH question not accounted: ") + e.what());
+    }
+    noteWarnings();
+}
+
 void DnsEngine::appAdded(std::uint64_t cgroupId, const std::string& appId) {
     if (!running_) {
         return;
     }
+    running_->appOfCgroup[cgroupId] = appId;
     const auto index = apps_.indexFor(appId);
     if (!index) {
         log::warning("app " + appId + " cannot get a stub address; its DNS counts as no app's");
@@ -170,6 +230,53 @@ void DnsEngine::apply() {
     pool_.configure(settings_.resolvers());
     applyCommFallbacks();
     applyGuard();
+    applyDohEndpoints();
+}
+
+void DnsEngine::applyDohEndpoints() {
+    std::set<std::string> endpoints(kKnownDohServers.begin(), kKnownDohServers.end());
+    endpoints.insert(config_.dohEndpoints.begin(), config_.dohEndpoints.end());
+    for (const auto& resolver : settings_.resolvers()) {
+        endpoints.insert(resolver.endpoint.address);
+    }
+    try {
+        running_->steering->setDohEndpoints({endpoints.begin(), endpoints.end()});
+    } catch (const std::exception& e) {
+        log::warning(std::string("DoH servers cannot be recognised by address: ") + e.what());
+    }
+    if (!running_->dohPollTimer) {
+        pollDohConnections();
+    }
+}
+
+// The kernel counts connections to known DoH servers per app; new (app, server) pairs are news.
+void DnsEngine::pollDohConnections() {
+    running_->dohPollTimer = hooks_.after(kDohPollInterval, [this] {
+        running_->dohPollTimer.reset();
+        pollDohConnections();
+    });
+    for (const auto& seen : running_->steering->dohConnections()) {
+        const auto& app = apps_.byIndex(seen.appIndex).id;
+        noteDoh(doh_.noteConnections(app, seen.endpoint, seen.connections), app, seen.endpoint,
+                DohSeenBy::Destination);
+    }
+}
+
+void DnsEngine::noteDoh(bool added, const std::string& app, const std::string& server,
+                        DohSeenBy seenBy) {
+    if (!added) {
+        return;
+    }
+    log::notice((app.empty() ? std::string("a process of no app") : "app " + app) +
+                " does its own DNS over HTTPS with " + server + " (seen by " +
+                std::string(dohSeenByName(seenBy)) + "), bypassing Mamori");
+    if (events_.dohDetected) {
+        for (const auto& row : doh_.rows()) {
+            if (row.app == app && row.server == server && row.seenBy == seenBy) {
+                events_.dohDetected(row);
+            }
+        }
+    }
 }
 
 // An assigned app id that could be a process name (at most 15 characters) also stands for
@@ -252,6 +359,10 @@ void DnsEngine::handleQuery(DnsStub::StubQuery query, DnsStub::Reply reply) {
         ++running.unknownApp;
     }
     const std::string appId = app.id;
+    if (config_.blockDohCanary && isCanary(query.qname)) {
+        reply(nxdomain(query.message));
+        return;
+    }
     const std::string domain = registrable_.of(query.qname);
     const auto target = appId.empty() ? settings_.defaultTarget() : settings_.targetFor(appId);
     std::vector<std::shared_ptr<Upstream>> candidates;
@@ -348,6 +459,10 @@ DnsStatus DnsEngine::status() const {
     if (running_->guard) {
         status.guardDropped = running_->guard->dropped().packets;
         status.guardInterfaces = running_->guard->attachedInterfaces();
+    }
+    status.dohMonitor = running_->dohState;
+    if (running_->doh) {
+        status.dohLibraries = running_->doh->libraries();
     }
     return status;
 }

@@ -13,6 +13,7 @@
 #include "dns/DnsConfig.h"
 #include "dns/DnsSettings.h"
 #include "dns/DnsStub.h"
+#include "dns/DohActivity.h"
 #include "dns/ExposureLedger.h"
 #include "dns/QueryRouter.h"
 #include "dns/RegistrableDomain.h"
@@ -28,6 +29,8 @@
 
 namespace mamori::dns {
 
+struct DohSighting;
+
 struct DnsStatus {
     std::string state;  // names::dns::kState*
     std::string detail; // why it failed, or what it runs on
@@ -38,6 +41,8 @@ struct DnsStatus {
     std::uint64_t unknownApp = 0;
     std::uint64_t guardDropped = 0;
     std::vector<std::string> guardInterfaces;
+    std::string dohMonitor = "off"; // "running", "off", or why it cannot run
+    std::vector<std::string> dohLibraries;
 };
 
 struct ResolverHealthRow {
@@ -63,6 +68,8 @@ public:
         std::function<void()> settingsChanged;
         // A resolver's exposure reached the threshold.
         std::function<void(const ResolverExposure& exposure, double threshold)> exposureWarning;
+        // An app was seen doing its own DoH to a server for the first time.
+        std::function<void(const DohAppRow& row)> dohDetected;
     };
 
     // Loads the settings (the state file, else the shipped list), the app directory and the
@@ -88,6 +95,7 @@ public:
     void restoreShippedResolvers();
 
     std::vector<DnsAppRow> apps() const;
+    std::vector<DohAppRow> dohApps() const { return doh_.rows(); }
     const ExposureLedger& exposure() const noexcept { return ledger_; }
     // "" resets every resolver; MamoriError(NotFound) for a resolver nothing is known about.
     void resetExposure(const std::string& resolver);
@@ -109,6 +117,11 @@ private:
     void handleQuery(DnsStub::StubQuery query, DnsStub::Reply reply);
     void noteWarnings();
     void scheduleSave();
+    void applyDohEndpoints();
+    void startDohMonitor();
+    void noteDohQuestion(const DohSighting& sighting);
+    void pollDohConnections();
+    void noteDoh(bool added, const std::string& app, const std::string& server, DohSeenBy seenBy);
 
     EngineHooks hooks_;
     DnsConfig config_;
@@ -123,6 +136,7 @@ private:
     std::unique_ptr<Running> running_;
     std::string failure_;
     std::optional<std::uint64_t> saveTimer_;
+    DohActivity doh_;
 };
 
 } // namespace mamori::dns

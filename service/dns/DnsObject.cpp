@@ -93,6 +93,9 @@ DnsEngine::Events DnsObject::events() {
                 emitExposureWarning(exposure.resolver, std::string(sourceName(exposure.source)),
                                     exposure.totals.entropyBits, exposure.totals.distinctDomains,
                                     threshold);
+            },
+            [this](const DohAppRow& row) {
+                emitDohDetected(row.app, row.server, std::string(dohSeenByName(row.seenBy)));
             }};
 }
 
@@ -115,7 +118,9 @@ std::map<std::string, sdbus::Variant> DnsObject::Status() {
             {"servfail", sdbus::Variant(status.servfail)},
             {"unknown_app", sdbus::Variant(status.unknownApp)},
             {"guard_dropped", sdbus::Variant(status.guardDropped)},
-            {"guard_interfaces", sdbus::Variant(status.guardInterfaces)}};
+            {"guard_interfaces", sdbus::Variant(status.guardInterfaces)},
+            {"doh_monitor", sdbus::Variant(status.dohMonitor)},
+            {"doh_libraries", sdbus::Variant(status.dohLibraries)}};
 }
 
 DnsObject::ResolverList DnsObject::Resolvers() {
@@ -172,6 +177,15 @@ DnsObject::ExposureList DnsObject::AppExposure() {
     for (const auto& row : context_.engine().exposure().apps()) {
         out.emplace_back(row.resolver, row.app, row.totals.queries, row.totals.distinctDomains,
                          row.totals.entropyBits);
+    }
+    return out;
+}
+
+DnsObject::DohAppList DnsObject::DohApps() {
+    DohAppList out;
+    for (const auto& row : context_.engine().dohApps()) {
+        out.emplace_back(row.app, row.server, std::string(dohSeenByName(row.seenBy)), row.questions,
+                         row.connections);
     }
     return out;
 }

@@ -41,6 +41,8 @@ private:
     using HealthList =
         std::vector<sdbus::Struct<std::string, bool, uint64_t, uint64_t, uint64_t, uint64_t>>;
     using AppList = std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint64_t>>;
+    using DohAppList =
+        std::vector<sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>>;
     using ExposureList =
         std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint64_t, double>>;
 
@@ -53,6 +55,7 @@ private:
     AppList Apps() override;
     ExposureList Exposure() override;
     ExposureList AppExposure() override;
+    DohAppList DohApps() override;
     double ExposureThreshold() override;
 
     void AddResolver(sdbus::Result<>&& result, std::string id,

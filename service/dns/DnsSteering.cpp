@@ -6,6 +6,7 @@
 #include "kernel/BpfSkeleton.h"
 #include "kernel/FeatureProbe.h"
 
+#include <arpa/inet.h>
 #include <array>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -90,6 +91,7 @@ struct DnsSteering::State {
     // Declared before the links so that they detach before the programs go away.
     Skeleton skel;
     std::vector<kernel::BpfLink> links;
+    std::vector<std::string> dohEndpoints; // by slot
 };
 
 DnsSteering::DnsSteering(const std::filesystem::path& cgroup, std::uint16_t stubPort)
@@ -221,6 +223,76 @@ void DnsSteering::setEnabled(bool enabled) {
 void DnsSteering::setExempt(std::uint64_t cgroupId, pid_t tgid) {
     state_->skel->bss->steer_config.exempt_cgroup = cgroupId;
     state_->skel->bss->steer_config.exempt_tgid = static_cast<__u32>(tgid);
+}
+
+namespace {
+
+// The map key of an address literal; std::invalid_argument naming it otherwise.
+dns_steer_endpoint endpointKey(const std::string& literal) {
+    dns_steer_endpoint key{};
+    in6_addr v6{};
+    if (::inet_pton(AF_INET, literal.c_str(), &key.addr[0]) == 1) {
+        key.family = DNS_STEER_AF_INET;
+        return key;
+    }
+    if (::inet_pton(AF_INET6, literal.c_str(), &v6) != 1) {
+        throw std::invalid_argument("DoH endpoint '" + literal + "' is not an IP address");
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+        key.family = DNS_STEER_AF_INET;
+        std::memcpy(&key.addr[0], &v6.s6_addr[12], 4);
+        return key;
+    }
+    key.family = DNS_STEER_AF_INET6;
+    std::memcpy(key.addr, v6.s6_addr, sizeof key.addr);
+    return key;
+}
+
+} // namespace
+
+void DnsSteering::setDohEndpoints(const std::vector<std::string>& addresses) {
+    if (addresses.size() > DNS_STEER_MAX_DOH_ENDPOINTS) {
+        throw std::invalid_argument("more than " + std::to_string(DNS_STEER_MAX_DOH_ENDPOINTS) +
+                                    " DoH endpoints");
+    }
+    std::vector<dns_steer_endpoint> keys;
+    keys.reserve(addresses.size());
+    for (const auto& address : addresses) {
+        keys.push_back(endpointKey(address)); // all checked before the map changes
+    }
+    auto* map = state_->skel->maps.doh_endpoints;
+    for (const auto& old : state_->dohEndpoints) {
+        const auto key = endpointKey(old);
+        bpf_map__delete_elem(map, &key, sizeof key, 0);
+    }
+    state_->dohEndpoints.clear();
+    for (std::size_t slot = 0; slot < keys.size(); ++slot) {
+        const __u32 value = static_cast<__u32>(slot);
+        kernel::throwIfNegative(bpf_map__update_elem(map, &keys[slot], sizeof keys[slot], &value,
+                                                     sizeof value, BPF_ANY),
+                                steerError("set DoH endpoint", addresses[slot]));
+        state_->dohEndpoints.push_back(addresses[slot]);
+    }
+}
+
+std::vector<DnsSteering::DohConnections> DnsSteering::dohConnections() const {
+    std::vector<DohConnections> out;
+    auto* map = state_->skel->maps.doh_connects;
+    dns_steer_doh_key key{};
+    dns_steer_doh_key next{};
+    const void* previous = nullptr;
+    while (bpf_map__get_next_key(map, previous, &next, sizeof next) == 0) {
+        key = next;
+        previous = &key;
+        __u64 connections = 0;
+        if (bpf_map__lookup_elem(map, &key, sizeof key, &connections, sizeof connections, 0) != 0 ||
+            key.endpoint >= state_->dohEndpoints.size() || key.app_index > 0xffffU) {
+            continue;
+        }
+        out.push_back({static_cast<std::uint16_t>(key.app_index),
+                       state_->dohEndpoints[key.endpoint], connections});
+    }
+    return out;
 }
 
 DnsSteering::Counters DnsSteering::counters() const {

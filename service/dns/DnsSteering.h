@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 namespace mamori::dns {
 
@@ -86,6 +87,17 @@ public:
 
     // Summed over all CPUs.
     Counters counters() const;
+
+    // TCP connections to port 443 of known DNS-over-HTTPS servers, per app: how DoH is seen in
+    // apps whose TLS the DoH monitor cannot read. setDohEndpoints replaces the list (IPv4 or
+    // IPv6 literals, at most 256; std::invalid_argument naming a bad one, nothing changed).
+    struct DohConnections {
+        std::uint16_t appIndex = 0;
+        std::string endpoint;
+        std::uint64_t connections = 0;
+    };
+    void setDohEndpoints(const std::vector<std::string>& addresses);
+    std::vector<DohConnections> dohConnections() const;
 
 private:
     struct State;

@@ -11,6 +11,7 @@
 #include "kernel/BpfError.h"
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -377,6 +378,26 @@ TEST_F(DnsSteeringTest, ProcessInAnotherNetworkNamespaceKeepsItsDns) {
     // The same app in the host's namespace is steered.
     EXPECT_EQ(run(*scope, {"udp-connect", "127.0.0.1", "53"}),
               expectedReply(kAppIndex, "127.0.0.1:53", "127.0.0.1:53"));
+}
+
+TEST_F(DnsSteeringTest, ConnectionsToKnownDohServersAreCountedPerApp) {
+    EXPECT_THROW(steering->setDohEndpoints({"127.0.0.1", "not-an-address"}),
+                 std::invalid_argument);
+    steering->setDohEndpoints({"192.0.2.9", "127.0.0.1"});
+    run(*scope, {"tcp", "127.0.0.1", "443"}); // nothing listens: the connect is counted anyway
+    run(*scope, {"tcp", "127.0.0.1", "443"});
+    run(*scope, {"tcp", "127.0.0.1", "8443"}); // another port: not DoH
+    run(*other, {"tcp", "127.0.0.1", "443"});
+    auto seen = steering->dohConnections();
+    std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
+        return a.appIndex > b.appIndex; // kAppIndex first, the unknown app (0) last
+    });
+    ASSERT_EQ(seen.size(), 2U);
+    EXPECT_EQ(seen[0].appIndex, kAppIndex);
+    EXPECT_EQ(seen[0].endpoint, "127.0.0.1");
+    EXPECT_EQ(seen[0].connections, 2U);
+    EXPECT_EQ(seen[1].appIndex, DnsSteering::kUnknownApp);
+    EXPECT_EQ(seen[1].connections, 1U);
 }
 
 TEST_F(DnsSteeringTest, ExemptCgroupIsNeverSteered) {

@@ -320,6 +320,10 @@ TEST_F(DnsCli, StatusSaysTheEngineIsStopped) {
     EXPECT_TRUE(contains(text.out, "stopped")) << text.out;
     EXPECT_EQ(status()["/state"], "stopped");
     EXPECT_EQ(cli({"dns"}).out, text.out) << "'dns' alone is 'dns status'";
+    const auto doh = cli({"dns", "doh"});
+    EXPECT_EQ(doh.exitCode, 0) << doh.err;
+    EXPECT_TRUE(contains(doh.out, "No app was seen doing its own DNS over HTTPS")) << doh.out;
+    EXPECT_EQ(cli({"--json", "dns", "doh"}).out, "[]\n");
 }
 
 TEST_F(DnsCli, RestoreDefaultsBringsBackTheResolverList) {

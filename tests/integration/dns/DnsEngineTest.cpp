@@ -9,6 +9,7 @@
 // is affected while these tests run.
 #include "../BusTestSuite.h"
 #include "../SystemBusHarness.h"
+#include "DohHttp1ServerProcess.h"
 #include "PacketCapture.h"
 #include "ResolverNetns.h"
 #include "common/Names.h"
@@ -20,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -526,6 +528,204 @@ TEST_F(DnsEngine, SwitchingTheEngineOffLetsDnsGoStraightToTheResolver) {
               0U);
     ASSERT_EQ(call("SetAssignment", {quoted(kFirefox), "'r3'"}), "ok");
     EXPECT_EQ(resolveIn(kFirefoxScope, "dig"), resolvers_[2]->expectedA()) << "steered again";
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(DnsEngine, FirefoxsDohCanaryGetsNxdomain) {
+    const auto result = runInScope(
+        kFirefoxScope, {"/usr/bin/dig", "@192.0.2.53", "use-application-dns.net", "+tries=1"});
+    EXPECT_TRUE(contains(result.out, "status: NXDOMAIN")) << result.out << result.err;
+    EXPECT_EQ(resolveIn(kFirefoxScope, "dig", "www.other.test"), resolvers_[0]->expectedA())
+        << "other names resolve as before";
+}
+
+TEST_F(DnsEngine, ConnectionsToADohServerAreReportedPerApp) {
+    using DohRow = sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>;
+    // r2's address is a configured resolver, so port 443 there counts as DoH: the trace an
+    // app with unreadable TLS leaves. Whether anything answers there does not matter.
+    runInScope(kFirefoxScope, {"/usr/bin/curl", "-s", "--max-time", "2", "-k",
+                               "https://" + resolvers_[1]->address() + "/"});
+    const auto deadline = Clock::now() + std::chrono::seconds(6);
+    std::vector<DohRow> rows;
+    const auto isFirefoxToR2 = [&](const DohRow& row) {
+        return row.get<0>() == kFirefox && row.get<1>() == resolvers_[1]->address() &&
+               row.get<2>() == "destination";
+    };
+    while (Clock::now() < deadline) {
+        rows = property<std::vector<DohRow>>("DohApps");
+        if (std::any_of(rows.begin(), rows.end(), isFirefoxToR2)) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    const auto row = std::find_if(rows.begin(), rows.end(), isFirefoxToR2);
+    ASSERT_NE(row, rows.end()) << "DohApps lists Firefox -> r2 seen by destination";
+    EXPECT_EQ(row->get<3>(), 0U) << "no questions can be read";
+    EXPECT_GE(row->get<4>(), 1U);
+    EXPECT_TRUE(contains(harness_->daemonLogText(),
+                         "does its own DNS over HTTPS with " + resolvers_[1]->address()));
+}
+
+} // namespace
+
+// The DoH monitor: apps doing their own DNS over HTTPS through OpenSSL (curl) and GnuTLS
+// (kdig), over HTTP/2 (unbound's DoH) and HTTP/1.1 (doh_http1_server), seen by uprobes in
+// their TLS libraries. Clients run in resolver 1's network namespace (no default route there,
+// so curl's final connection to the resolved address fails at once) and in an app scope.
+namespace {
+
+using DohRow = sdbus::Struct<std::string, std::string, std::string, uint64_t, uint64_t>;
+constexpr const char* kBrowserScope = "app-gnome-org.example.Browser-42.scope";
+constexpr const char* kBrowser = "org.example.Browser";
+
+class DohMonitor : public DnsEngine {
+protected:
+    void SetUp() override {
+        DnsEngine::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
+        const auto status = property<std::map<std::string, sdbus::Variant>>("Status");
+        const auto state = status.at("doh_monitor").get<std::string>();
+        ASSERT_EQ(state, "running") << harness_->daemonLogText();
+    }
+
+    static RunResult inResolverNetns(const std::string& scope, std::vector<std::string> argv) {
+        argv.insert(argv.begin(),
+                    {"/usr/sbin/ip", "netns", "exec", resolvers_[0]->netnsName()});
+        return runInScope(scope, argv);
+    }
+
+    static RunResult curlDoh(const std::string& scope, const std::string& name,
+                             const std::string& dohUrl, const std::string& resolveArg) {
+        return inResolverNetns(scope, {"/usr/bin/curl", "-4", "-s", "--connect-timeout", "2",
+                                       "-m", "8", "--doh-url", dohUrl, "--resolve", resolveArg,
+                                       "--cacert", resolvers_[0]->caFile(),
+                                       "https://" + name + ":9/"});
+    }
+
+    // Waits until DohApps has the row (app, server, "tls-library") with `questions`.
+    std::optional<DohRow> waitForRow(const std::string& app, const std::string& server,
+                                     uint64_t questions) const {
+        const auto deadline = Clock::now() + std::chrono::seconds(6);
+        std::optional<DohRow> found;
+        while (Clock::now() < deadline) {
+            found.reset();
+            for (const auto& row : property<std::vector<DohRow>>("DohApps")) {
+                if (row.get<0>() == app && row.get<1>() == server &&
+                    row.get<2>() == "tls-library") {
+                    found = row;
+                }
+            }
+            if (found && found->get<3>() >= questions) {
+                return found;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return found;
+    }
+
+    std::string dohApps() const {
+        std::string text;
+        for (const auto& row : property<std::vector<DohRow>>("DohApps")) {
+            text += row.get<0>() + " -> " + row.get<1>() + " (" + row.get<2>() + ", " +
+                    std::to_string(row.get<3>()) + " questions)\n";
+        }
+        return text;
+    }
+};
+
+TEST_F(DohMonitor, CurlOverHttp2IsSeenWithExactlyTheNamesItAsked) {
+    ASSERT_EQ(call("ResetExposure", {"''"}), "ok");
+    const auto& r1 = *resolvers_[0];
+    for (const auto* name : {"www.alpha.test", "www.beta.test", "mail.beta.test"}) {
+        const auto result = curlDoh(kBrowserScope, name, r1.dohUrl(), r1.curlResolveArg());
+        EXPECT_NE(result.exitCode, 0) << "nothing listens on port 9 of the answer";
+    }
+    const auto row = waitForRow(kBrowser, r1.tlsName(), 3);
+    ASSERT_TRUE(row) << "DohApps:\n" << dohApps() << harness_->daemonLogText();
+    EXPECT_EQ(row->get<3>(), 3U) << "one A question per curl run";
+
+    using ExposureRow = sdbus::Struct<std::string, std::string, uint64_t, uint64_t, double>;
+    const auto exposure = property<std::vector<ExposureRow>>("Exposure");
+    const auto server = std::find_if(exposure.begin(), exposure.end(), [&](const auto& e) {
+        return e.template get<0>() == r1.tlsName() &&
+               e.template get<1>() == names::dns::kSourceBypassing;
+    });
+    ASSERT_NE(server, exposure.end()) << "the DoH server's exposure is accounted";
+    EXPECT_EQ(server->get<2>(), 3U) << "queries";
+    EXPECT_EQ(server->get<3>(), 2U) << "alpha.test and beta.test";
+    EXPECT_TRUE(contains(harness_->daemonLogText(),
+                         std::string("app ") + kBrowser + " does its own DNS over HTTPS with " +
+                             r1.tlsName()));
+}
+
+TEST_F(DohMonitor, CurlOverHttp1IsSeenToo) {
+    const auto& r1 = *resolvers_[0];
+    DohHttp1ServerProcess server("10.53.1.1:8443", r1.issueCertificate("doh1.test"),
+                                 r1.address() + ":53");
+    const auto result = curlDoh(kBrowserScope, "www.http-one.test",
+                                "https://doh1.test:8443/dns-query", "doh1.test:8443:10.53.1.1");
+    EXPECT_TRUE(contains(server.log(), "POST /dns-query")) << server.log() << result.err;
+    const auto row = waitForRow(kBrowser, "doh1.test", 1);
+    ASSERT_TRUE(row) << "DohApps:\n" << dohApps();
+    EXPECT_EQ(row->get<3>(), 1U);
+}
+
+TEST_F(DohMonitor, AGnuTlsClientIsSeen) {
+    const auto& r1 = *resolvers_[0];
+    // The first process to map libgnutls makes the monitor attach to it (a library that
+    // appears while mamorid runs); that process itself may run ahead of the probes.
+    runInScope("not-an-app.scope", {"/usr/bin/kdig", "-V"});
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    std::vector<std::string> libraries;
+    while (Clock::now() < deadline) {
+        const auto status = property<std::map<std::string, sdbus::Variant>>("Status");
+        libraries = status.at("doh_libraries").get<std::vector<std::string>>();
+        if (std::any_of(libraries.begin(), libraries.end(), [](const std::string& path) {
+                return contains(path, "libgnutls");
+            })) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(std::any_of(libraries.begin(), libraries.end(),
+                            [](const std::string& path) { return contains(path, "libgnutls"); }))
+        << "libgnutls attached once a process mapped it";
+
+    const auto result = inResolverNetns(
+        "app-gnome-org.example.Kdig-7.scope",
+        {"/usr/bin/kdig", "+https", "@" + r1.address(), "+tls-ca=" + r1.caFile(),
+         "+tls-hostname=" + r1.tlsName(), "www.gamma.test", "A"});
+    EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
+    EXPECT_TRUE(contains(result.out, r1.expectedA())) << result.out;
+    const auto row = waitForRow("org.example.Kdig", r1.tlsName(), 1);
+    ASSERT_TRUE(row) << "DohApps:\n" << dohApps();
+    EXPECT_EQ(row->get<3>(), 1U);
+}
+
+TEST_F(DohMonitor, PlainHttpsThroughTheSameLibraryLeavesNoDnsRecord) {
+    const auto& r1 = *resolvers_[0];
+    const auto www = fs::temp_directory_path() / ("mamori-www-" + std::to_string(::getpid()));
+    fs::create_directories(www);
+    std::ofstream(www / "index.html") << "<html><body>hello</body></html>\n";
+    DohHttp1ServerProcess server("10.53.1.1:8443", r1.issueCertificate("doh1.test"),
+                                 r1.address() + ":53", www.string());
+    const auto page = inResolverNetns(
+        "app-gnome-org.example.Reader-3.scope",
+        {"/usr/bin/curl", "-4", "-s", "--resolve", "doh1.test:8443:10.53.1.1", "--cacert",
+         r1.caFile(), "https://doh1.test:8443/index.html"});
+    fs::remove_all(www);
+    EXPECT_TRUE(contains(page.out, "hello")) << page.out << page.err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto rows = property<std::vector<DohRow>>("DohApps");
+    EXPECT_TRUE(std::none_of(rows.begin(), rows.end(), [](const DohRow& row) {
+        return row.get<0>() == "org.example.Reader";
+    })) << "DohApps:\n"
+        << dohApps();
 }
 
 } // namespace

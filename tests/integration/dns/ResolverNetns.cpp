@@ -1,8 +1,10 @@
 #include "ResolverNetns.h"
 
+#include "common/Errors.h"
 #include "common/UniqueFd.h"
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -60,6 +62,30 @@ void removeStaleLeftovers(int n) {
             deleteNetns("mamori-test-" + std::to_string(owner) + "-" + std::to_string(n), name);
         }
     }
+}
+
+// Letters, digits, '-' and '.', in labels of 1..63: also safe in a file name and an X.509 subject.
+bool isDnsName(const std::string& name) {
+    if (name.empty() || name.size() > 253) {
+        return false;
+    }
+    std::size_t label = 0;
+    for (const char c : name) {
+        if (c == '.') {
+            if (label == 0) {
+                return false;
+            }
+            label = 0;
+            continue;
+        }
+        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-') {
+            return false;
+        }
+        if (++label > 63) {
+            return false;
+        }
+    }
+    return label > 0;
 }
 
 std::string readFile(const std::filesystem::path& path) {
@@ -144,6 +170,12 @@ std::string ResolverNetns::caFile() const {
 std::string ResolverNetns::certificateFile() const {
     return (dir_ / "server.pem").string();
 }
+std::string ResolverNetns::dohUrl() const {
+    return "https://" + tlsName() + "/dns-query";
+}
+std::string ResolverNetns::curlResolveArg() const {
+    return tlsName() + ":443:" + address();
+}
 
 void ResolverNetns::run(const std::vector<std::string>& argv) const {
     Subprocess::Options options;
@@ -181,14 +213,36 @@ void ResolverNetns::createCertificates() const {
          "basicConstraints=critical,CA:TRUE",
          "-addext",
          "keyUsage=critical,keyCertSign,cRLSign"});
+    signCertificate("DNS:" + tlsName(), "server");
+}
+
+ResolverNetns::LeafCertificate ResolverNetns::issueCertificate(const std::string& name) const {
+    in_addr ignored{};
+    const bool ipv4 = ::inet_pton(AF_INET, name.c_str(), &ignored) == 1;
+    if (!ipv4 && !isDnsName(name)) {
+        throw MamoriError(ErrorCode::InvalidArgs,
+                          "issueCertificate: \"" + name +
+                              "\" is neither a DNS name nor an IPv4 address");
+    }
+    const std::string stem = "leaf-" + name;
+    signCertificate((ipv4 ? "IP:" : "DNS:") + name, stem);
+    return {(dir_ / (stem + ".pem")).string(), (dir_ / (stem + ".key")).string()};
+}
+
+// Writes <stem>.key and <stem>.pem. No -set_serial: OpenSSL 3 then picks a random serial, so
+// certificates issued for several names never share one.
+void ResolverNetns::signCertificate(const std::string& subjectAltName,
+                                    const std::string& stem) const {
+    const std::string base = (dir_ / stem).string();
+    const std::string commonName = subjectAltName.substr(subjectAltName.find(':') + 1);
     run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", d + "server.key", "-out", d + "server.csr", "-subj", "/CN=" + tlsName()});
-    std::ofstream(d + "server.ext") << "subjectAltName=DNS:" << tlsName()
-                                    << "\nbasicConstraints=CA:FALSE\n"
-                                       "extendedKeyUsage=serverAuth\n";
-    run({"openssl", "x509", "-req", "-in", d + "server.csr", "-CA", d + "ca.pem", "-CAkey",
-         d + "ca.key", "-set_serial", std::to_string(1000 + n_), "-days", "2", "-extfile",
-         d + "server.ext", "-out", d + "server.pem"});
+         "-keyout", base + ".key", "-out", base + ".csr", "-subj", "/CN=" + commonName});
+    std::ofstream(base + ".ext") << "subjectAltName=" << subjectAltName
+                                 << "\nbasicConstraints=CA:FALSE\n"
+                                    "extendedKeyUsage=serverAuth\n";
+    run({"openssl", "x509", "-req", "-in", base + ".csr", "-CA", (dir_ / "ca.pem").string(),
+         "-CAkey", (dir_ / "ca.key").string(), "-days", "2", "-extfile", base + ".ext", "-out",
+         base + ".pem"});
 }
 
 void ResolverNetns::writeConfig() const {
@@ -196,7 +250,11 @@ void ResolverNetns::writeConfig() const {
     conf << "server:\n"
          << "  interface: " << address() << "@53\n"
          << "  interface: " << address() << "@853\n"
+         << "  interface: " << address() << "@443\n"
          << "  tls-port: 853\n"
+         // DoH: unbound serves it over HTTP/2 only (no HTTP/1.1), with the DoT key and cert.
+         << "  https-port: 443\n"
+         << "  http-endpoint: \"/dns-query\"\n"
          << "  tls-service-key: \"" << (dir_ / "server.key").string() << "\"\n"
          << "  tls-service-pem: \"" << (dir_ / "server.pem").string() << "\"\n"
          << "  do-daemonize: no\n"
@@ -234,7 +292,7 @@ void ResolverNetns::start() {
     options.stderrPath = (dir_ / "unbound.log").string();
     unbound_ = std::make_unique<Subprocess>(options);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!(accepts(53) && accepts(853))) {
+    while (!(accepts(53) && accepts(853) && accepts(443))) {
         if (!unbound_->running() || std::chrono::steady_clock::now() > deadline) {
             throw std::runtime_error("unbound did not come up: " + readFile(dir_ / "unbound.log"));
         }

@@ -1,6 +1,9 @@
 // A real unbound resolver in its own network namespace, reachable from the test over a veth pair:
 // host side 10.53.N.1/24, namespace side 10.53.N.2/24. It answers plain DNS on port 53 (UDP and
-// TCP) and DNS over TLS on 853 with a certificate for resolverN.test from a CA generated for it.
+// TCP), DNS over TLS on 853 and DNS over HTTPS (HTTP/2 only, unbound's libnghttp2 server) at
+// https://resolverN.test/dns-query on 443, with a certificate for resolverN.test from a CA
+// generated for it. The same CA issues further leaf certificates on request, for test servers
+// of the test's own (doh_http1_server) that clients must trust like the resolver.
 // It never recurses: probe.test is a static local zone whose x.probe.test A 192.0.2.N tells
 // which resolver answered, and big.probe.test TXT is too large for a 512-byte UDP answer; any
 // other name under test. answers A 192.0.2.N as well.
@@ -36,8 +39,18 @@ public:
     std::string expectedA() const;                        // 192.0.2.N
     std::string caFile() const; // the CA that signed the server certificate
     std::string certificateFile() const;
+    std::string dohUrl() const;         // https://resolverN.test/dns-query
+    std::string curlResolveArg() const; // resolverN.test:443:10.53.N.2, for curl --resolve
 
-    void start(); // (re)starts unbound and waits until ports 53 and 853 accept
+    struct LeafCertificate {
+        std::string certificateFile; // PEM, signed by caFile()
+        std::string keyFile;         // PEM, unencrypted
+    };
+    // A server certificate for `name` (a DNS name or an IPv4 address) signed by this resolver's
+    // CA, valid two days. Throws MamoriError(InvalidArgs) for a name that is neither.
+    LeafCertificate issueCertificate(const std::string& name) const;
+
+    void start(); // (re)starts unbound and waits until ports 53, 853 and 443 accept
     void kill();  // SIGKILL: the ports close (TCP RST, ICMP unreachable)
     void pause(); // SIGSTOP: the kernel still accepts TCP, nothing answers
     void resume();
@@ -45,6 +58,7 @@ public:
 private:
     void run(const std::vector<std::string>& argv) const;
     void createCertificates() const;
+    void signCertificate(const std::string& subjectAltName, const std::string& stem) const;
     void writeConfig() const;
     bool accepts(uint16_t port) const;
 
