@@ -9,8 +9,8 @@
 #include "dns/DnsMessage.h"
 #include "dns/DnsSteering.h"
 #include "dns/KnownDohServers.h"
-#include "dns/doh/DohMonitor.h"
 #include "dns/QueryForwarder.h"
+#include "dns/doh/DohMonitor.h"
 
 #include <algorithm>
 #include <cctype>
@@ -192,8 +192,7 @@ void DnsEngine::startDohMonitor() {
 void DnsEngine::noteDohQuestion(const DohSighting& sighting) {
     const auto it = running_->appOfCgroup.find(sighting.cgroupId);
     const std::string app = it != running_->appOfCgroup.end() ? it->second : sighting.comm;
-    noteDoh(doh_.noteQuestion(app, sighting.server), app, sighting.server,
-            DohSeenBy::TlsLibrary);
+    noteDoh(doh_.noteQuestion(app, sighting.server), app, sighting.server, DohSeenBy::TlsLibrary);
     try {
         ledger_.record(sighting.server, app, registrable_.of(sighting.qname),
                        ExposureSource::BypassingDoh);

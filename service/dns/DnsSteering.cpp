@@ -267,7 +267,7 @@ void DnsSteering::setDohEndpoints(const std::vector<std::string>& addresses) {
     }
     state_->dohEndpoints.clear();
     for (std::size_t slot = 0; slot < keys.size(); ++slot) {
-        const __u32 value = static_cast<__u32>(slot);
+        const auto value = static_cast<__u32>(slot);
         kernel::throwIfNegative(bpf_map__update_elem(map, &keys[slot], sizeof keys[slot], &value,
                                                      sizeof value, BPF_ANY),
                                 steerError("set DoH endpoint", addresses[slot]));

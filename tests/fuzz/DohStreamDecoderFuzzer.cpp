@@ -127,9 +127,8 @@ bool anyCut(const std::vector<Call>& calls) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto calls = callsOf({data, size});
     const Result whole = feedWhole(calls);
-    const bool http1Resynchronised =
-        whole.protocol == DohStreamDecoder::Protocol::Http1 &&
-        (whole.counters.malformed > 0 || whole.counters.desyncs > 0);
+    const bool http1Resynchronised = whole.protocol == DohStreamDecoder::Protocol::Http1 &&
+                                     (whole.counters.malformed > 0 || whole.counters.desyncs > 0);
     if (anyCut(calls) || http1Resynchronised) {
         return 0;
     }

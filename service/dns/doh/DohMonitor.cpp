@@ -57,11 +57,11 @@ void DohMonitor::onEvent(const TlsEvent& event) {
 
 void DohMonitor::report(const TlsEvent& event, Connection& conn) {
     for (const auto& question : conn.decoder.takeQuestions()) {
-        const std::string server = !conn.serverName.empty()   ? conn.serverName
+        const std::string server = !conn.serverName.empty()      ? conn.serverName
                                    : !question.authority.empty() ? question.authority
                                                                  : std::string("unknown server");
-        onQuestion_({event.pid, event.cgroupId, event.comm, server, question.qname,
-                     question.qtype});
+        onQuestion_(
+            {event.pid, event.cgroupId, event.comm, server, question.qname, question.qtype});
     }
     const auto verdict = conn.decoder.verdict();
     if (verdict == conn.told) {

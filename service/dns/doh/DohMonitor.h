@@ -33,8 +33,9 @@ public:
     using OnQuestion = std::function<void(const DohSighting&)>;
 
     // At most this many TLS connections are followed at once; the least recently active one
-    // is forgotten first (its kernel state ages out on its own).
-    static constexpr std::size_t kMaxConnections = 4096;
+    // is forgotten first (its kernel state ages out on its own). A decoder can hold about
+    // 1 MiB under hostile input, so this also bounds what a process feeding garbage costs.
+    static constexpr std::size_t kMaxConnections = 512;
 
     // Loads and attaches the probes and starts watching their ring buffer on the loop. Throws
     // kernel::BpfError (or std::system_error) when the probes cannot run here.

@@ -8,9 +8,8 @@
 // connection Doh (its request may have been lost). A verdict never changes once given.
 #pragma once
 
-#include "dns/doh/TlsEvent.h"
-
 #include "dns/doh/HttpExchangeSink.h"
+#include "dns/doh/TlsEvent.h"
 
 #include <cstddef>
 #include <cstdint>

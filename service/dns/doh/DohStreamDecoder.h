@@ -12,9 +12,11 @@
 //
 // stopped(): nothing more will be decoded — the verdict is NotDoh, or the write direction lost
 // its place for good. Further calls then only count bytes; the caller may stop feeding (and
-// tell the kernel to stop copying). Memory is bounded whatever the input: a few hundred KiB
-// of HPACK tables, header and body buffers per connection at most (see the bounds of the
-// parts), nothing once stopped.
+// tell the kernel to stop copying). Memory is bounded whatever the input: under 1 MiB per
+// connection at the very worst (HTTP/2: 256 KiB of request bodies, two HPACK tables of 64 KiB
+// by RFC 7541's accounting plus nghttp2's per-entry overhead, its field buffers; HTTP/1.1: heads
+// and a body of 64 KiB; 16 KiB of early reads), a few KiB for real DoH traffic, nothing once
+// stopped.
 //
 // Not thread-safe; movable (a moved-from decoder may only be destroyed or assigned to).
 #pragma once
@@ -39,7 +41,7 @@ public:
     enum class Protocol { Unknown, Http1, Http2 };
 
     // Reads seen before the first write told the protocol are kept up to this many bytes.
-    static constexpr std::size_t kMaxEarlyReads = 16 * 1024;
+    static constexpr std::size_t kMaxEarlyReads = std::size_t{16} * 1024;
 
     DohStreamDecoder();
     DohStreamDecoder(DohStreamDecoder&&) noexcept;

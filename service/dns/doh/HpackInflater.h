@@ -22,7 +22,7 @@ namespace mamori::dns {
 
 class HpackInflater {
 public:
-    static constexpr std::size_t kMaxTableSize = 64 * 1024;
+    static constexpr std::size_t kMaxTableSize = std::size_t{64} * 1024;
     using FieldSink = std::function<void(std::string_view name, std::string_view value)>;
 
     // Throws std::bad_alloc when nghttp2 cannot allocate one.

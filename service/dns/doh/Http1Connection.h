@@ -19,7 +19,7 @@ namespace mamori::dns {
 class Http1Connection {
 public:
     // A DNS message is at most 65535 bytes.
-    static constexpr std::size_t kMaxBody = 64 * 1024;
+    static constexpr std::size_t kMaxBody = std::size_t{64} * 1024;
     // Requests remembered while their responses are outstanding (whether each was a HEAD,
     // whose response has no body); beyond, later ones count as not HEAD.
     static constexpr std::size_t kMaxOutstanding = 128;

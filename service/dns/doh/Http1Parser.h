@@ -41,7 +41,7 @@ class Http1Parser {
 public:
     enum class Kind { Request, Response };
     // Start line and fields, or trailer section, of one message.
-    static constexpr std::size_t kMaxHead = 64 * 1024;
+    static constexpr std::size_t kMaxHead = std::size_t{64} * 1024;
 
     class Handler {
     public:

@@ -308,8 +308,8 @@ void Http2Connection::Side::readContent(const Http2FrameHeader& frame, std::size
                 stopWith("HTTP/2: header frame padding longer than the frame");
                 return;
             }
-            malformed("HTTP/2: DATA padding longer than the frame");
-            onDataLost(frame);
+            connection_.onBadData(client_, frame.streamId,
+                                  "HTTP/2: DATA padding longer than the frame");
             payload_ = Payload::Skip;
             sink().onSkipped(piece.size());
             return;
@@ -335,7 +335,7 @@ void Http2Connection::Side::readSettings(std::span<const uint8_t> piece) {
             continue;
         }
         settingFill_ = 0;
-        const uint16_t id = static_cast<uint16_t>(setting_[0] << 8 | setting_[1]);
+        const auto id = static_cast<uint16_t>(setting_[0] << 8 | setting_[1]);
         if (id != http2::kSettingsHeaderTableSize) {
             continue;
         }
@@ -557,7 +557,7 @@ void Http2Connection::onData(bool client, uint32_t streamId, std::span<const uin
     }
     if (bufferedBodies_ + content.size() > kMaxBufferedBodies) {
         sink_.onSkipped(content.size());
-        drop(stream, HttpProblem::Malformed, "HTTP/2: DoH request bodies over 1 MiB together");
+        drop(stream, HttpProblem::Malformed, "HTTP/2: DoH request bodies over 256 KiB together");
         return;
     }
     body.insert(body.end(), content.begin(), content.end());
@@ -568,6 +568,15 @@ void Http2Connection::onDataLost(bool client, uint32_t streamId) {
     const auto stream = client ? streams_.find(streamId) : streams_.end();
     if (stream != streams_.end()) {
         drop(stream, HttpProblem::LostRequest, "HTTP/2: DoH request body cut by missing bytes");
+    }
+}
+
+void Http2Connection::onBadData(bool client, uint32_t streamId, std::string_view what) {
+    const auto stream = client ? streams_.find(streamId) : streams_.end();
+    if (stream != streams_.end()) {
+        drop(stream, HttpProblem::Malformed, what);
+    } else {
+        sink_.onProblem(HttpProblem::Malformed, what);
     }
 }
 

@@ -37,9 +37,9 @@ namespace mamori::dns {
 class Http2Connection {
 public:
     static constexpr std::size_t kMaxStreams = 100;
-    static constexpr std::size_t kMaxBody = 64 * 1024;
-    static constexpr std::size_t kMaxBufferedBodies = 1024 * 1024;
-    static constexpr std::size_t kMaxHeaderBlock = 64 * 1024;
+    static constexpr std::size_t kMaxBody = std::size_t{64} * 1024;
+    static constexpr std::size_t kMaxBufferedBodies = std::size_t{256} * 1024;
+    static constexpr std::size_t kMaxHeaderBlock = std::size_t{64} * 1024;
     // SETTINGS frames one side sent that the other has not acknowledged yet.
     static constexpr std::size_t kMaxUnacknowledgedSettings = 16;
 
@@ -70,6 +70,8 @@ private:
     void onResponseBlock(const BlockFields& fields);
     void onData(bool client, uint32_t streamId, std::span<const uint8_t> content);
     void onDataLost(bool client, uint32_t streamId);
+    // A malformed DATA frame: counted once, its stream (if wanted) dropped.
+    void onBadData(bool client, uint32_t streamId, std::string_view what);
     void onEndStream(bool client, uint32_t streamId);
     void onReset(uint32_t streamId);
     void onSideStopped(bool client);

@@ -10,8 +10,8 @@
 #include "dns/CgroupAppWatcher.h"
 #include "kernel/BpfError.h"
 
-#include <arpa/inet.h>
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -381,8 +381,7 @@ TEST_F(DnsSteeringTest, ProcessInAnotherNetworkNamespaceKeepsItsDns) {
 }
 
 TEST_F(DnsSteeringTest, ConnectionsToKnownDohServersAreCountedPerApp) {
-    EXPECT_THROW(steering->setDohEndpoints({"127.0.0.1", "not-an-address"}),
-                 std::invalid_argument);
+    EXPECT_THROW(steering->setDohEndpoints({"127.0.0.1", "not-an-address"}), std::invalid_argument);
     steering->setDohEndpoints({"192.0.2.9", "127.0.0.1"});
     run(*scope, {"tcp", "127.0.0.1", "443"}); // nothing listens: the connect is counted anyway
     run(*scope, {"tcp", "127.0.0.1", "443"});

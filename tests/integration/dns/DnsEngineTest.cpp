@@ -594,17 +594,16 @@ protected:
     }
 
     static RunResult inResolverNetns(const std::string& scope, std::vector<std::string> argv) {
-        argv.insert(argv.begin(),
-                    {"/usr/sbin/ip", "netns", "exec", resolvers_[0]->netnsName()});
+        argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", resolvers_[0]->netnsName()});
         return runInScope(scope, argv);
     }
 
     static RunResult curlDoh(const std::string& scope, const std::string& name,
                              const std::string& dohUrl, const std::string& resolveArg) {
-        return inResolverNetns(scope, {"/usr/bin/curl", "-4", "-s", "--connect-timeout", "2",
-                                       "-m", "8", "--doh-url", dohUrl, "--resolve", resolveArg,
-                                       "--cacert", resolvers_[0]->caFile(),
-                                       "https://" + name + ":9/"});
+        return inResolverNetns(scope,
+                               {"/usr/bin/curl", "-4", "-s", "--connect-timeout", "2", "-m", "8",
+                                "--doh-url", dohUrl, "--resolve", resolveArg, "--cacert",
+                                resolvers_[0]->caFile(), "https://" + name + ":9/"});
     }
 
     // Waits until DohApps has the row (app, server, "tls-library") with `questions`.
@@ -658,9 +657,9 @@ TEST_F(DohMonitor, CurlOverHttp2IsSeenWithExactlyTheNamesItAsked) {
     ASSERT_NE(server, exposure.end()) << "the DoH server's exposure is accounted";
     EXPECT_EQ(server->get<2>(), 3U) << "queries";
     EXPECT_EQ(server->get<3>(), 2U) << "alpha.test and beta.test";
-    EXPECT_TRUE(contains(harness_->daemonLogText(),
-                         std::string("app ") + kBrowser + " does its own DNS over HTTPS with " +
-                             r1.tlsName()));
+    EXPECT_TRUE(contains(harness_->daemonLogText(), std::string("app ") + kBrowser +
+                                                        " does its own DNS over HTTPS with " +
+                                                        r1.tlsName()));
 }
 
 TEST_F(DohMonitor, CurlOverHttp1IsSeenToo) {
@@ -685,21 +684,20 @@ TEST_F(DohMonitor, AGnuTlsClientIsSeen) {
     while (Clock::now() < deadline) {
         const auto status = property<std::map<std::string, sdbus::Variant>>("Status");
         libraries = status.at("doh_libraries").get<std::vector<std::string>>();
-        if (std::any_of(libraries.begin(), libraries.end(), [](const std::string& path) {
-                return contains(path, "libgnutls");
-            })) {
+        if (std::any_of(libraries.begin(), libraries.end(),
+                        [](const std::string& path) { return contains(path, "libgnutls"); })) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ASSERT_TRUE(std::any_of(libraries.begin(), libraries.end(),
-                            [](const std::string& path) { return contains(path, "libgnutls"); }))
-        << "libgnutls attached once a process mapped it";
+    ASSERT_TRUE(std::any_of(libraries.begin(), libraries.end(), [](const std::string& path) {
+        return contains(path, "libgnutls");
+    })) << "libgnutls attached once a process mapped it";
 
-    const auto result = inResolverNetns(
-        "app-gnome-org.example.Kdig-7.scope",
-        {"/usr/bin/kdig", "+https", "@" + r1.address(), "+tls-ca=" + r1.caFile(),
-         "+tls-hostname=" + r1.tlsName(), "www.gamma.test", "A"});
+    const auto result =
+        inResolverNetns("app-gnome-org.example.Kdig-7.scope",
+                        {"/usr/bin/kdig", "+https", "@" + r1.address(), "+tls-ca=" + r1.caFile(),
+                         "+tls-hostname=" + r1.tlsName(), "www.gamma.test", "A"});
     EXPECT_EQ(result.exitCode, 0) << result.out << result.err;
     EXPECT_TRUE(contains(result.out, r1.expectedA())) << result.out;
     const auto row = waitForRow("org.example.Kdig", r1.tlsName(), 1);
@@ -714,17 +712,18 @@ TEST_F(DohMonitor, PlainHttpsThroughTheSameLibraryLeavesNoDnsRecord) {
     std::ofstream(www / "index.html") << "<html><body>hello</body></html>\n";
     DohHttp1ServerProcess server("10.53.1.1:8443", r1.issueCertificate("doh1.test"),
                                  r1.address() + ":53", www.string());
-    const auto page = inResolverNetns(
-        "app-gnome-org.example.Reader-3.scope",
-        {"/usr/bin/curl", "-4", "-s", "--resolve", "doh1.test:8443:10.53.1.1", "--cacert",
-         r1.caFile(), "https://doh1.test:8443/index.html"});
+    const auto page =
+        inResolverNetns("app-gnome-org.example.Reader-3.scope",
+                        {"/usr/bin/curl", "-4", "-s", "--resolve", "doh1.test:8443:10.53.1.1",
+                         "--cacert", r1.caFile(), "https://doh1.test:8443/index.html"});
     fs::remove_all(www);
     EXPECT_TRUE(contains(page.out, "hello")) << page.out << page.err;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto rows = property<std::vector<DohRow>>("DohApps");
-    EXPECT_TRUE(std::none_of(rows.begin(), rows.end(), [](const DohRow& row) {
-        return row.get<0>() == "org.example.Reader";
-    })) << "DohApps:\n"
+    EXPECT_TRUE(
+        std::none_of(rows.begin(), rows.end(),
+                     [](const DohRow& row) { return row.get<0>() == "org.example.Reader"; }))
+        << "DohApps:\n"
         << dohApps();
 }
 

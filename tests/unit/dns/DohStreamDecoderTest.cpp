@@ -31,12 +31,12 @@ namespace mamori::dns {
 
 // Readable failures (gtest finds these by argument-dependent lookup).
 void PrintTo(const DohCounters& c, std::ostream* os) {
-    *os << "{requests " << c.requests << ", doh " << c.dohRequests << ", questions "
-        << c.questions << ", responses " << c.responses << ", dohResponses " << c.dohResponses
-        << ", malformed " << c.malformed << ", lost " << c.lostRequests << ", cancelled "
-        << c.cancelled << ", desyncs " << c.desyncs << ", truncatedCalls " << c.truncatedCalls
-        << ", missing " << c.bytesMissing << ", skipped " << c.bytesSkipped << ", dropped "
-        << c.questionsDropped << "}";
+    *os << "{requests " << c.requests << ", doh " << c.dohRequests << ", questions " << c.questions
+        << ", responses " << c.responses << ", dohResponses " << c.dohResponses << ", malformed "
+        << c.malformed << ", lost " << c.lostRequests << ", cancelled " << c.cancelled
+        << ", desyncs " << c.desyncs << ", truncatedCalls " << c.truncatedCalls << ", missing "
+        << c.bytesMissing << ", skipped " << c.bytesSkipped << ", dropped " << c.questionsDropped
+        << "}";
 }
 
 void PrintTo(const DohQuestion& q, std::ostream* os) {
@@ -48,7 +48,9 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-Bytes bytesOf(std::string_view text) { return {text.begin(), text.end()}; }
+Bytes bytesOf(std::string_view text) {
+    return {text.begin(), text.end()};
+}
 
 Bytes operator+(Bytes a, const Bytes& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -64,8 +66,12 @@ struct Call {
 };
 using Exchange = std::vector<Call>;
 
-Call w(Bytes bytes, uint32_t missing = 0) { return {true, std::move(bytes), missing}; }
-Call r(Bytes bytes, uint32_t missing = 0) { return {false, std::move(bytes), missing}; }
+Call w(Bytes bytes, uint32_t missing = 0) {
+    return {true, std::move(bytes), missing};
+}
+Call r(Bytes bytes, uint32_t missing = 0) {
+    return {false, std::move(bytes), missing};
+}
 
 struct Outcome {
     DohStreamDecoder::Verdict verdict = DohStreamDecoder::Verdict::Undecided;
@@ -185,8 +191,8 @@ public:
         std::vector<nghttp2_nv> nva;
         for (const auto& [name, value] : fields) {
             nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                           reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
-                           name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+                           reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                           value.size(), NGHTTP2_NV_FLAG_NONE});
         }
         Bytes block(nghttp2_hd_deflate_bound(deflater_.get(), nva.data(), nva.size()));
         const auto n = nghttp2_hd_deflate_hd(deflater_.get(), block.data(), block.size(),
@@ -210,17 +216,20 @@ private:
 
 constexpr uint8_t kData = 0x0, kHeaders = 0x1, kRstStream = 0x3, kSettings = 0x4,
                   kPushPromise = 0x5, kPing = 0x6, kWindowUpdate = 0x8, kContinuation = 0x9;
-constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4, kPadded = 0x8,
-                  kPriority = 0x20;
+constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4, kPadded = 0x8, kPriority = 0x20;
 
 const Bytes kPreface = bytesOf("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 Bytes frame(uint8_t type, uint8_t flags, uint32_t stream, const Bytes& payload) {
     const auto length = static_cast<uint32_t>(payload.size());
-    Bytes out{static_cast<uint8_t>(length >> 16), static_cast<uint8_t>(length >> 8),
-              static_cast<uint8_t>(length),       type,
-              flags,                              static_cast<uint8_t>(stream >> 24),
-              static_cast<uint8_t>(stream >> 16), static_cast<uint8_t>(stream >> 8),
+    Bytes out{static_cast<uint8_t>(length >> 16),
+              static_cast<uint8_t>(length >> 8),
+              static_cast<uint8_t>(length),
+              type,
+              flags,
+              static_cast<uint8_t>(stream >> 24),
+              static_cast<uint8_t>(stream >> 16),
+              static_cast<uint8_t>(stream >> 8),
               static_cast<uint8_t>(stream)};
     return out + payload;
 }
@@ -240,8 +249,12 @@ Bytes settings(const std::vector<std::pair<uint16_t, uint32_t>>& values = {}) {
     return frame(kSettings, 0, 0, payload);
 }
 
-Bytes settingsAck() { return frame(kSettings, kAck, 0, {}); }
-Bytes windowUpdate(uint32_t stream) { return frame(kWindowUpdate, 0, stream, u32(1 << 20)); }
+Bytes settingsAck() {
+    return frame(kSettings, kAck, 0, {});
+}
+Bytes windowUpdate(uint32_t stream) {
+    return frame(kWindowUpdate, 0, stream, u32(1 << 20));
+}
 
 // HEADERS (END_HEADERS) with optional padding and priority fields.
 Bytes headers(uint32_t stream, const Bytes& block, bool endStream, uint8_t padding = 0,
@@ -373,7 +386,10 @@ struct Http1Form {
 std::string hex(std::size_t value, bool upper) {
     std::string digits;
     do {
-        digits.insert(digits.begin(), (upper ? "0123456789ABCDEF" : "0123456789abcdef")[value % 16]);
+        const auto digit = static_cast<int>(value % 16);
+        digits.insert(
+            digits.begin(),
+            static_cast<char>(digit < 10 ? '0' + digit : (upper ? 'A' : 'a') + digit - 10));
         value /= 16;
     } while (value > 0);
     return digits;
@@ -407,9 +423,10 @@ std::vector<Http1Form> http1Forms() {
         {"GetWithMoreParameters",
          bytesOf("GET /dns-query?ct=application/dns-message&dns=" + base64url::encode(message) +
                  "&x=1 HTTP/1.1\r\nHost: dns.example\r\n\r\n")},
-        {"GetPadded", bytesOf("GET /dns-query?dns=" + padded + " HTTP/1.1\r\nHost: dns.example\r\n\r\n")},
-        {"GetPercentEncodedPadding", bytesOf("GET /dns-query?dns=" + percentPadded +
-                                             " HTTP/1.1\r\nHost: dns.example\r\n\r\n")},
+        {"GetPadded",
+         bytesOf("GET /dns-query?dns=" + padded + " HTTP/1.1\r\nHost: dns.example\r\n\r\n")},
+        {"GetPercentEncodedPadding",
+         bytesOf("GET /dns-query?dns=" + percentPadded + " HTTP/1.1\r\nHost: dns.example\r\n\r\n")},
         {"GetBareLineFeeds", bytesOf("GET /dns-query?dns=" + base64url::encode(message) +
                                      " HTTP/1.0\nHost: dns.example\n\n")},
         {"Post", http1Post("dns.example", message)},
@@ -438,17 +455,15 @@ INSTANTIATE_TEST_SUITE_P(All, Http1Forms, ::testing::ValuesIn(http1Forms()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DohStreamDecoder, Http1PipelinedAndKeepAliveRequestsAreEachDecoded) {
-    const Outcome outcome =
-        run({w(http1Post("dns.example", query("one.example")) +
-               http1Get("dns.example", query("two.example")) +
-               http1Post("dns.example", query("three.example"))),
-             r(http1Answer(query("one.example")) + http1Answer(query("two.example"))),
-             r(http1Answer(query("three.example"))),
-             w(http1Get("dns.example", query("four.example"))),
-             r(http1Answer(query("four.example")))});
-    EXPECT_EQ(namesOf(outcome),
-              (std::vector<std::string>{"one.example", "two.example", "three.example",
-                                        "four.example"}));
+    const Outcome outcome = run(
+        {w(http1Post("dns.example", query("one.example")) +
+           http1Get("dns.example", query("two.example")) +
+           http1Post("dns.example", query("three.example"))),
+         r(http1Answer(query("one.example")) + http1Answer(query("two.example"))),
+         r(http1Answer(query("three.example"))), w(http1Get("dns.example", query("four.example"))),
+         r(http1Answer(query("four.example")))});
+    EXPECT_EQ(namesOf(outcome), (std::vector<std::string>{"one.example", "two.example",
+                                                          "three.example", "four.example"}));
     EXPECT_EQ(outcome.counters.requests, 4U);
     EXPECT_EQ(outcome.counters.responses, 4U);
     EXPECT_EQ(outcome.counters.dohResponses, 4U);
@@ -522,11 +537,11 @@ TEST(DohStreamDecoder, Http2HuffmanAndDynamicTableReferencesDecode) {
 TEST(DohStreamDecoder, Http2PaddedPriorityAndContinuationFramesDecode) {
     H2 h2;
     const Bytes message = query("padded.example");
-    h2.calls.push_back(w(headers(1, h2.client.encode(getFields("dns.example", message)), true,
-                                 17, true)));
-    h2.calls.push_back(w(headers(3, h2.client.encode(postFields("dns.example", message)), false,
-                                 0, true) +
-                         data(3, message, true, 40)));
+    h2.calls.push_back(
+        w(headers(1, h2.client.encode(getFields("dns.example", message)), true, 17, true)));
+    h2.calls.push_back(
+        w(headers(3, h2.client.encode(postFields("dns.example", message)), false, 0, true) +
+          data(3, message, true, 40)));
     h2.calls.push_back(w(headersWithContinuation(
         5, h2.client.encode(getFields("dns.example", query("continued.example"))), true, 4)));
     const Bytes post = query("continued-post.example");
@@ -597,12 +612,11 @@ TEST(DohStreamDecoder, Http2PushPromiseKeepsTheResponseTableInStep) {
     H2 h2;
     h2.get(1, "a.example");
     // A PUSH_PROMISE's block adds to the server's table; the response after it refers to it.
-    const Bytes promise =
-        h2.server.encode({{":method", "GET"},
-                          {":path", "/pushed"},
-                          {":authority", "dns.example"},
-                          {":scheme", "https"},
-                          {"content-type", "application/dns-message"}});
+    const Bytes promise = h2.server.encode({{":method", "GET"},
+                                            {":path", "/pushed"},
+                                            {":authority", "dns.example"},
+                                            {":scheme", "https"},
+                                            {"content-type", "application/dns-message"}});
     h2.calls.push_back(r(frame(kPushPromise, kEndHeaders, 1, u32(2) + promise)));
     h2.answer(1, "a.example");
     const Outcome outcome = run(h2.calls);
@@ -638,8 +652,9 @@ std::vector<NotDohCase> notDohCases() {
                                      false) +
                              data(1, message, true)));
     return {
-        {"Http1Page", {w(bytesOf("GET / HTTP/1.1\r\nHost: www.example\r\n\r\n")),
-                       w(http1Get("www.example", message))}},
+        {"Http1Page",
+         {w(bytesOf("GET / HTTP/1.1\r\nHost: www.example\r\n\r\n")),
+          w(http1Get("www.example", message))}},
         {"Http1PostOfJson",
          {w(bytesOf("POST /dns-query HTTP/1.1\r\nHost: www.example\r\nContent-Type: "
                     "application/json\r\nContent-Length: 2\r\n\r\n{}")),
@@ -714,8 +729,9 @@ TEST(DohStreamDecoder, Http2MissingBytesInsideDataLoseOnlyThatRequest) {
         headers(1, h2.client.encode(postFields("dns.example", big)), false) + data(1, big, true);
     // The call carried the whole DATA frame; the kernel copied only its first 20 payload bytes.
     const std::size_t cut = frameBytes.size() - big.size() + 20;
-    h2.calls.push_back(w(Bytes(frameBytes.begin(), frameBytes.begin() + static_cast<std::ptrdiff_t>(cut)),
-                         static_cast<uint32_t>(frameBytes.size() - cut)));
+    h2.calls.push_back(
+        w(Bytes(frameBytes.begin(), frameBytes.begin() + static_cast<std::ptrdiff_t>(cut)),
+          static_cast<uint32_t>(frameBytes.size() - cut)));
     h2.post(3, "after.example");
     h2.get(5, "later.example");
     const Outcome outcome = run(h2.calls);
@@ -729,7 +745,8 @@ TEST(DohStreamDecoder, Http2MissingBytesInsideDataLoseOnlyThatRequest) {
 TEST(DohStreamDecoder, Http2MissingBytesInsideAHeaderBlockStopDecoding) {
     H2 h2;
     h2.get(1, "first.example");
-    const Bytes frameBytes = headers(3, h2.client.encode(getFields("dns.example", query("cut.example"))), true);
+    const Bytes frameBytes =
+        headers(3, h2.client.encode(getFields("dns.example", query("cut.example"))), true);
     h2.calls.push_back(w(Bytes(frameBytes.begin(), frameBytes.begin() + 15),
                          static_cast<uint32_t>(frameBytes.size() - 15)));
     h2.get(5, "never.example");
@@ -744,8 +761,8 @@ TEST(DohStreamDecoder, Http2MissingBytesInServerDataKeepRequestsDecoding) {
     H2 h2;
     h2.get(1, "a.example");
     const Bytes response = Bytes(3000, 'z');
-    const Bytes frameBytes =
-        headers(1, h2.server.encode(answerFields(response.size())), false) + data(1, response, true);
+    const Bytes frameBytes = headers(1, h2.server.encode(answerFields(response.size())), false) +
+                             data(1, response, true);
     h2.calls.push_back(r(Bytes(frameBytes.begin(), frameBytes.end() - 2500), 2500));
     h2.get(3, "b.example");
     const Outcome outcome = run(h2.calls);
@@ -756,10 +773,9 @@ TEST(DohStreamDecoder, Http2MissingBytesInServerDataKeepRequestsDecoding) {
 TEST(DohStreamDecoder, Http1MissingBytesInsideABodyLoseOnlyThatRequest) {
     const Bytes message = query("cut.example");
     const Bytes post = http1Post("dns.example", message);
-    const Outcome outcome =
-        run({w(http1Get("dns.example", query("first.example"))),
-             w(Bytes(post.begin(), post.end() - 10), 10),
-             w(http1Post("dns.example", query("after.example")))});
+    const Outcome outcome = run({w(http1Get("dns.example", query("first.example"))),
+                                 w(Bytes(post.begin(), post.end() - 10), 10),
+                                 w(http1Post("dns.example", query("after.example")))});
     EXPECT_EQ(namesOf(outcome), (std::vector<std::string>{"first.example", "after.example"}));
     EXPECT_EQ(outcome.counters.lostRequests, 1U);
     EXPECT_EQ(outcome.verdict, DohStreamDecoder::Verdict::Doh);
@@ -780,9 +796,9 @@ TEST(DohStreamDecoder, Http1MissingBytesInAHeadResynchroniseAtTheNextRequest) {
 
 TEST(DohStreamDecoder, ADnsResponseTellsDohWhenTheRequestWasLost) {
     const Bytes get = http1Get("dns.example", query("lost.example"));
-    const Outcome outcome = runWhole({w(Bytes(get.begin(), get.begin() + 10),
-                                        static_cast<uint32_t>(get.size() - 10)),
-                                      r(http1Answer(query("lost.example")))});
+    const Outcome outcome =
+        runWhole({w(Bytes(get.begin(), get.begin() + 10), static_cast<uint32_t>(get.size() - 10)),
+                  r(http1Answer(query("lost.example")))});
     EXPECT_EQ(outcome.verdict, DohStreamDecoder::Verdict::Doh);
     EXPECT_TRUE(outcome.questions.empty());
 }
@@ -794,8 +810,8 @@ TEST(DohStreamDecoder, Http2GarbageFramesAreCountedNotFatal) {
     h2.get(1, "a.example");
     h2.calls.push_back(w(frame(kPing, 0, 0, Bytes(3, 0)) +           // wrong length
                          frame(kContinuation, kEndHeaders, 9, {1}) + // no header block open
-                         frame(kData, kPadded, 11, {200, 1, 2}) +     // padding past the end
-                         frame(0xEE, 0, 0, Bytes(50, 0xAA)) +         // unknown type
+                         frame(kData, kPadded, 11, {200, 1, 2}) +    // padding past the end
+                         frame(0xEE, 0, 0, Bytes(50, 0xAA)) +        // unknown type
                          frame(kRstStream, 0, 3, u32(8)) + frame(kSettings, 0, 0, Bytes(5, 0))));
     h2.post(3, "b.example");
     const Bytes notDns(10, 0xFF);
@@ -838,13 +854,15 @@ TEST(DohStreamDecoder, Http2StreamsBeyondTheBoundAreDroppedAndCounted) {
     Bytes bodies;
     const Bytes message = query("many.example");
     for (uint32_t i = 0; i < 101; ++i) {
-        heads = heads + headers(1 + 2 * i, h2.client.encode(postFields("dns.example", message)), false);
+        heads =
+            heads + headers(1 + 2 * i, h2.client.encode(postFields("dns.example", message)), false);
         bodies = bodies + data(1 + 2 * i, message, true);
     }
     h2.calls.push_back(w(heads));
     h2.calls.push_back(w(bodies));
     // A body over 64 KiB, in DATA frames of 16 KiB.
-    h2.calls.push_back(w(headers(301, h2.client.encode(postFields("dns.example", message)), false)));
+    h2.calls.push_back(
+        w(headers(301, h2.client.encode(postFields("dns.example", message)), false)));
     for (int i = 0; i < 5; ++i) {
         h2.calls.push_back(w(data(301, Bytes(16384, 0), i == 4)));
     }
@@ -852,6 +870,33 @@ TEST(DohStreamDecoder, Http2StreamsBeyondTheBoundAreDroppedAndCounted) {
     EXPECT_EQ(outcome.questions.size(), 100U);
     EXPECT_EQ(outcome.counters.malformed, 2U);
     EXPECT_FALSE(outcome.stopped);
+}
+
+TEST(DohStreamDecoder, Http2BodiesHeldAtOnceAreBoundedTogether) {
+    // Five POSTs whose 60 KiB bodies (a query, then bytes the DNS parser ignores) are all open
+    // at once: four fit in the connection's 256 KiB, the fifth is dropped.
+    H2 h2;
+    Bytes body = query("big.example");
+    body.resize(std::size_t{60} * 1024);
+    for (uint32_t stream = 1; stream <= 9; stream += 2) {
+        h2.calls.push_back(
+            w(headers(stream, h2.client.encode(postFields("dns.example", body)), false)));
+    }
+    for (uint32_t stream = 1; stream <= 9; stream += 2) {
+        for (std::size_t offset = 0; offset < body.size(); offset += 16384) {
+            const Bytes piece(
+                body.begin() + static_cast<std::ptrdiff_t>(offset),
+                body.begin() + static_cast<std::ptrdiff_t>(std::min(body.size(), offset + 16384)));
+            h2.calls.push_back(w(data(stream, piece, false)));
+        }
+    }
+    for (uint32_t stream = 1; stream <= 9; stream += 2) {
+        h2.calls.push_back(w(data(stream, {}, true)));
+    }
+    const Outcome outcome = runWhole(h2.calls);
+    EXPECT_EQ(namesOf(outcome), std::vector<std::string>(4, "big.example"));
+    EXPECT_EQ(outcome.counters.malformed, 1U);
+    EXPECT_GE(outcome.counters.bytesSkipped, body.size() - 16384);
 }
 
 TEST(DohStreamDecoder, ResetStreamsAreCountedCancelled) {
@@ -867,10 +912,10 @@ TEST(DohStreamDecoder, ResetStreamsAreCountedCancelled) {
 
 TEST(DohStreamDecoder, BadDnsMessagesAreCountedMalformed) {
     const Bytes response = nxdomain(query("answer.example"));
-    const Outcome outcome = run({w(http1Post("dns.example", query("good.example")) +
-                                   http1Post("dns.example", Bytes{1, 2, 3}) +
-                                   http1Post("dns.example", response) +
-                                   bytesOf("GET /dns-query?dns=!!! HTTP/1.1\r\nHost: x\r\n\r\n"))});
+    const Outcome outcome =
+        run({w(http1Post("dns.example", query("good.example")) +
+               http1Post("dns.example", Bytes{1, 2, 3}) + http1Post("dns.example", response) +
+               bytesOf("GET /dns-query?dns=!!! HTTP/1.1\r\nHost: x\r\n\r\n"))});
     EXPECT_EQ(namesOf(outcome), std::vector<std::string>{"good.example"});
     EXPECT_EQ(outcome.counters.malformed, 3U);
     EXPECT_EQ(outcome.counters.dohRequests, 4U);
@@ -914,7 +959,8 @@ TEST(DohStreamDecoder, DecodersMoveWithTheirState) {
         feed(decoder, call, call.bytes, 0);
     }
     DohStreamDecoder moved = std::move(decoder);
-    const Bytes second = headers(3, h2.client.encode(getFields("dns.example", query("two.example"))), true);
+    const Bytes second =
+        headers(3, h2.client.encode(getFields("dns.example", query("two.example"))), true);
     moved.onWrite(second, static_cast<uint32_t>(second.size()));
     const auto questions = moved.takeQuestions();
     ASSERT_EQ(questions.size(), 2U);
@@ -923,7 +969,7 @@ TEST(DohStreamDecoder, DecodersMoveWithTheirState) {
 
 TEST(Base64Url, EncodesAndDecodesTheRfc4648Vectors) {
     const std::vector<std::pair<std::string, std::string>> vectors = {
-        {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},        {"foo", "Zm9v"},
+        {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
         {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
     for (const auto& [plain, encoded] : vectors) {
         EXPECT_EQ(base64url::encode(bytesOf(plain)), encoded);
@@ -986,18 +1032,27 @@ TEST(DohStreamDecoder, FuzzSeedExchangesDecode) {
                             w(http1Post("dns.example", query("seed-post.example"))),
                             r(http1Answer(query("seed-post.example"))),
                             w(chunkedPost(query("seed-chunked.example")))};
-    EXPECT_EQ(namesOf(run(h2.calls)),
+    EXPECT_EQ(
+        namesOf(run(h2.calls)),
+        (std::vector<std::string>{"seed-get.example", "seed-post.example", "seed-cont.example"}));
+    EXPECT_EQ(namesOf(run(http1)),
               (std::vector<std::string>{"seed-get.example", "seed-post.example",
-                                        "seed-cont.example"}));
-    EXPECT_EQ(namesOf(run(http1)), (std::vector<std::string>{"seed-get.example",
-                                                             "seed-post.example",
-                                                             "seed-chunked.example"}));
+                                        "seed-chunked.example"}));
+    // A write cut inside a DATA payload, then requests after it.
+    H2 cut;
+    const Bytes lost = query("seed-lost.example");
+    const Bytes lostPost =
+        headers(1, cut.client.encode(postFields("dns.example", lost)), false) + data(1, lost, true);
+    cut.calls.push_back(w(Bytes(lostPost.begin(), lostPost.end() - 8), 8));
+    cut.post(3, "seed-after.example");
+    EXPECT_EQ(namesOf(run(cut.calls)), std::vector<std::string>{"seed-after.example"});
     const char* directory = std::getenv("MAMORI_WRITE_DOH_CORPUS");
     if (directory == nullptr) {
         return;
     }
     for (const auto& [name, exchange] :
-         {std::pair{"http2-exchange", h2.calls}, std::pair{"http1-exchange", http1}}) {
+         {std::pair{"http2-exchange", h2.calls}, std::pair{"http1-exchange", http1},
+          std::pair{"http2-cut-data", cut.calls}}) {
         const Bytes input = fuzzInput(exchange);
         std::ofstream out(std::filesystem::path(directory) / name, std::ios::binary);
         out.write(reinterpret_cast<const char*>(input.data()),
