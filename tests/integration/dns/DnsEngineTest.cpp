@@ -81,7 +81,7 @@ public:
         writeShippedList(harness.configDir() / "resolvers.conf");
         std::ofstream(harness.configDir() / "mamori.conf")
             << "[Engines]\ndns=true\n\n[Dns]\nStubPort=0\nSteeringCgroup=" << cgroup_.string()
-            << "\nQueryTimeoutMs=700\nResolverList="
+            << "\nQueryTimeoutMs=700\nDohMonitor=true\nResolverList="
             << (harness.configDir() / "resolvers.conf").string() << "\n";
         harness.startDaemon();
     }
