@@ -5,18 +5,15 @@
 // are answered, runs until SIGTERM or SIGINT, stops cleanly and prints what it served.
 #include "DetachedStub.h"
 #include "PollLoop.h"
-#include "common/Errors.h"
 #include "common/Log.h"
 #include "dns/DnsConfig.h"
 #include "dns/DnsEngine.h"
 #include "dns/DnsSettings.h"
 
 #include <charconv>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <string_view>
 

@@ -8,6 +8,7 @@
 // pair, so a slow phase of the machine hits both alike. That is how the steering hooks' few
 // microseconds are told apart from a virtual machine whose latency drifts by 20 %.
 #include "DnsAsker.h"
+#include "SharedSamples.h"
 #include "common/UniqueFd.h"
 #include "dns/DnsMessage.h"
 
@@ -27,7 +28,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <system_error>
@@ -38,6 +38,8 @@ namespace {
 
 using mamori::UniqueFd;
 using mamori::bench::DnsAsker;
+using mamori::bench::Sample;
+using mamori::bench::SharedSamples;
 
 constexpr const char* kUsage =
     R"(Usage: mamori_dns_probe --server ADDR:PORT --names FILE [OPTIONS]
@@ -77,40 +79,6 @@ struct Options {
     std::optional<sockaddr_in> pair;
     std::string pairCgroup;
     std::string pairSamples;
-};
-
-// One measured query; kept in shared memory for the pair side.
-struct Sample {
-    double microseconds = 0;
-    double syscallMicroseconds = 0;
-    DnsAsker::Outcome outcome = DnsAsker::Outcome::Error;
-};
-
-// MAP_SHARED memory both processes of a paired run write their samples into.
-class SharedSamples {
-public:
-    explicit SharedSamples(std::size_t count)
-        : count_(count)
-        , bytes_(std::max<std::size_t>(count, 1) * sizeof(Sample)) {
-        void* memory =
-            ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (memory == MAP_FAILED) {
-            throw std::system_error(errno, std::generic_category(), "mmap");
-        }
-        samples_ = static_cast<Sample*>(memory);
-        std::uninitialized_default_construct_n(samples_, count_);
-    }
-    ~SharedSamples() { ::munmap(samples_, bytes_); }
-    SharedSamples(const SharedSamples&) = delete;
-    SharedSamples& operator=(const SharedSamples&) = delete;
-
-    Sample& operator[](std::size_t i) { return samples_[i]; }
-    std::vector<Sample> copy() const { return {samples_, samples_ + count_}; }
-
-private:
-    std::size_t count_;
-    std::size_t bytes_;
-    Sample* samples_ = nullptr;
 };
 
 unsigned number(std::string_view option, std::string_view text) {
