@@ -14,7 +14,9 @@
  * else from its name (`app_of_comm`, the weak fallback), else it is index 0 ("unknown").
  *
  * connect4/6 also count TCP connections to port 443 of known DNS-over-HTTPS servers per app
- * (`doh_connects`): the only trace of DoH in a TLS library the uprobes cannot read. */
+ * (`doh_connects`): the only trace of DoH in a TLS library the uprobes cannot read; and they
+ * report the connecting process (`doh_clients`), whose TLS libraries the DoH monitor then
+ * probes. */
 /* vmlinux.h must come first: it defines the types all the others use. */
 /* clang-format off */
 #include "vmlinux.h"
@@ -72,6 +74,11 @@ struct {
 } doh_connects SEC(".maps");
 
 struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, DNS_STEER_DOH_CLIENTS_RING_SIZE);
+} doh_clients SEC(".maps");
+
+struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, DNS_STEER_CTR_COUNT);
     __type(key, __u32);
@@ -86,12 +93,8 @@ static __always_inline void count(__u32 slot) {
         *value += 1; /* per-CPU slot: no other CPU writes it */
 }
 
-/* 1 when the calling process's DNS must not be touched at all. */
-static __always_inline int exempt(struct bpf_sock_addr* ctx) {
-    if (!steer_config.enabled || steer_config.stub_port == 0)
-        return 1;
-    if (steer_config.netns_cookie != 0 && bpf_get_netns_cookie(ctx) != steer_config.netns_cookie)
-        return 1;
+/* 1 for mamorid itself. */
+static __always_inline int exempt_process(void) {
     if (steer_config.exempt_cgroup != 0 &&
         bpf_get_current_cgroup_id() == steer_config.exempt_cgroup)
         return 1;
@@ -99,6 +102,15 @@ static __always_inline int exempt(struct bpf_sock_addr* ctx) {
         (bpf_get_current_pid_tgid() >> 32) == steer_config.exempt_tgid)
         return 1;
     return 0;
+}
+
+/* 1 when the calling process's DNS must not be touched at all. */
+static __always_inline int exempt(struct bpf_sock_addr* ctx) {
+    if (!steer_config.enabled || steer_config.stub_port == 0)
+        return 1;
+    if (steer_config.netns_cookie != 0 && bpf_get_netns_cookie(ctx) != steer_config.netns_cookie)
+        return 1;
+    return exempt_process();
 }
 
 static __always_inline __u32 app_index(void) {
@@ -122,14 +134,22 @@ static __always_inline __u32 current_app(void) {
     return index;
 }
 
-/* A TCP connect to port 443 of a known DoH server: one more connection for (app, server). */
+/* A TCP connect to port 443 of a known DoH server: one more connection for (app, server), and
+ * the process is reported to the DoH monitor. Any network namespace: unlike port 53, this
+ * changes nothing about the connection. */
 static __always_inline void note_doh(struct bpf_sock_addr* ctx, struct dns_steer_endpoint* to) {
     if (ctx->type != SOCK_STREAM || ctx->user_port != bpf_htons(DNS_STEER_HTTPS_PORT) ||
-        exempt(ctx))
+        !steer_config.enabled || exempt_process())
         return;
     __u32* slot = bpf_map_lookup_elem(&doh_endpoints, to);
     if (!slot)
         return;
+    struct dns_steer_doh_client* client = bpf_ringbuf_reserve(&doh_clients, sizeof(*client), 0);
+    if (client) {
+        client->tgid = bpf_get_current_pid_tgid() >> 32;
+        client->endpoint = *slot;
+        bpf_ringbuf_submit(client, 0);
+    }
     struct dns_steer_doh_key key = {.app_index = app_index(), .endpoint = *slot};
     __u64* connections = bpf_map_lookup_elem(&doh_connects, &key);
     if (connections) {

@@ -31,6 +31,8 @@
 #define DNS_STEER_HTTPS_PORT 443
 #define DNS_STEER_MAX_DOH_ENDPOINTS 256
 #define DNS_STEER_MAX_DOH_CONNECTS 4096
+/* Bytes of the `doh_clients` ring buffer (a power of two): room for 4096 reports. */
+#define DNS_STEER_DOH_CLIENTS_RING_SIZE (64 * 1024)
 
 /* AF_INET / AF_INET6, which neither side can include next to the other's headers. */
 #define DNS_STEER_AF_INET 2
@@ -64,6 +66,13 @@ struct dns_steer_endpoint {
 struct dns_steer_doh_key {
     __u32 app_index;
     __u32 endpoint; /* the slot `doh_endpoints` gives the address */
+};
+
+/* One record of the `doh_clients` ring buffer: process `tgid` connected to port 443 of DoH
+ * endpoint `endpoint` (its slot). The DoH monitor then probes that process's TLS libraries. */
+struct dns_steer_doh_client {
+    __u32 tgid;
+    __u32 endpoint;
 };
 
 /* Slots of the per-CPU `counters` array. */

@@ -135,6 +135,8 @@ void writeStatusJson(const DnsStatusView& s, const Policy& policy) {
     json.key("guard_dropped").value(static_cast<unsigned long>(s.guardDropped));
     json.key("guard_interfaces");
     stringArray(json, s.guardInterfaces);
+    json.key("doh_monitor").value(s.dohMonitor);
+    json.key("doh_probed_processes").value(static_cast<unsigned long>(s.dohProbedProcesses));
     json.key("default_target").value(policy.defaultTarget);
     json.key("shard_resolvers");
     stringArray(json, policy.shard);
@@ -162,6 +164,9 @@ void writeStatusText(const DnsStatusView& s, const Policy& policy) {
         std::printf("  Guard             %s; %llu spoofed answers dropped\n",
                     s.guardInterfaces.empty() ? "off" : ("on " + joined(s.guardInterfaces)).c_str(),
                     number(s.guardDropped));
+        std::printf("  DoH monitor       %s; %u probed process%s\n", s.dohMonitor.c_str(),
+                    static_cast<unsigned>(s.dohProbedProcesses),
+                    s.dohProbedProcesses == 1 ? "" : "es");
     } else if (s.state == names::dns::kStateStopped) {
         std::puts("  (the settings below apply once it runs: 'mamorictl engine enable dns')");
     }

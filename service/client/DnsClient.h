@@ -83,6 +83,8 @@ struct DnsStatusView {
     uint64_t unknownApp = 0;
     uint64_t guardDropped = 0;
     std::vector<std::string> guardInterfaces;
+    std::string dohMonitor; // "running", "off (...)" or why it cannot run
+    uint32_t dohProbedProcesses = 0;
 
     bool running() const { return state == names::dns::kStateRunning; }
 
@@ -104,6 +106,8 @@ struct DnsStatusView {
         get("unknown_app", view.unknownApp);
         get("guard_dropped", view.guardDropped);
         get("guard_interfaces", view.guardInterfaces);
+        get("doh_monitor", view.dohMonitor);
+        get("doh_probed_processes", view.dohProbedProcesses);
         return view;
     }
 };

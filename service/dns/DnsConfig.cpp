@@ -59,6 +59,18 @@ std::filesystem::path absolutePath(const KeyFile& file, const KeyFileEntry& entr
     return path;
 }
 
+DnsConfig::DohMonitorScope dohMonitorScope(const KeyFile& file, const KeyFileEntry& entry) {
+    if (entry.value == "all-processes") {
+        return DnsConfig::DohMonitorScope::AllProcesses;
+    }
+    const auto on = parseBool(entry.value);
+    if (!on) {
+        file.fail(entry.line,
+                  "DohMonitor: expected true, false or all-processes, got '" + entry.value + "'");
+    }
+    return *on ? DnsConfig::DohMonitorScope::DohClients : DnsConfig::DohMonitorScope::Off;
+}
+
 // Returns false for a key this group does not know.
 bool readEntry(const KeyFile& file, const KeyFileEntry& entry, DnsConfig& config) {
     if (entry.key == "StubPort") {
@@ -76,7 +88,7 @@ bool readEntry(const KeyFile& file, const KeyFileEntry& entry, DnsConfig& config
     } else if (entry.key == "BlockDohCanary") {
         config.blockDohCanary = file.boolValue(entry);
     } else if (entry.key == "DohMonitor") {
-        config.dohMonitor = file.boolValue(entry);
+        config.dohMonitor = dohMonitorScope(file, entry);
     } else if (entry.key == "DohEndpoints") {
         config.dohEndpoints = addressList(file, entry);
     } else if (entry.key == "ResolverList") {

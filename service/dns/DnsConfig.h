@@ -29,10 +29,13 @@ struct DnsConfig {
     // Answer Firefox's canary domain use-application-dns.net with NXDOMAIN, so that Firefox
     // keeps its DNS with Mamori instead of switching to its own DoH.
     bool blockDohCanary = true;
-    // Watch apps' own DNS over HTTPS in their TLS libraries (uprobes). Off by default: every
-    // SSL_read/SSL_write of every process then pays a uprobe trap, measured at +100 % to +220 %
-    // CPU on TLS-heavy work on a VM (docs/benchmarks.md, "DoH monitor").
-    bool dohMonitor = false;
+    // Watch apps' own DNS over HTTPS in their TLS libraries (uprobes). DohClients (`true`):
+    // only in processes that connected to port 443 of a known DoH server, so that nothing else
+    // pays a uprobe trap per TLS call; AllProcesses (`all-processes`): in every process, which
+    // also sees DoH to servers nobody listed, at +100 % to +220 % CPU on TLS-heavy work
+    // (docs/benchmarks.md, "DoH monitor").
+    enum class DohMonitorScope { Off, DohClients, AllProcesses };
+    DohMonitorScope dohMonitor = DohMonitorScope::DohClients;
     // More DoH servers (IP literals) whose port-443 connections count as DoH, next to the
     // well-known ones (KnownDohServers.h) and the configured resolvers.
     std::vector<std::string> dohEndpoints;

@@ -81,6 +81,7 @@ struct DnsEngine::Running {
     // The app of each app cgroup, for attributing what the DoH monitor sees.
     std::map<std::uint64_t, std::string> appOfCgroup;
     std::unique_ptr<DohMonitor> doh;
+    bool watchingDohClients = false;
     std::string dohState = "off";
     std::uint64_t queries = 0;
     std::uint64_t answered = 0;
@@ -91,6 +92,9 @@ struct DnsEngine::Running {
     ~Running() {
         if (dohPollTimer) {
             hooks.cancel(*dohPollTimer);
+        }
+        if (doh && watchingDohClients) {
+            hooks.unwatch(steering->dohClientsFd());
         }
         if (watcher) {
             hooks.unwatch(watcher->fd());
@@ -173,19 +177,38 @@ void DnsEngine::stop() {
 }
 
 void DnsEngine::startDohMonitor() {
-    if (!config_.dohMonitor) {
+    using Scope = DnsConfig::DohMonitorScope;
+    if (config_.dohMonitor == Scope::Off) {
         running_->dohState = "off (DohMonitor=false)";
         return;
     }
+    const bool everywhere = config_.dohMonitor == Scope::AllProcesses;
     try {
         running_->doh = std::make_unique<DohMonitor>(
-            hooks_, [this](const DohSighting& sighting) { noteDohQuestion(sighting); });
+            hooks_, [this](const DohSighting& sighting) { noteDohQuestion(sighting); },
+            everywhere ? DohProbes::Scope::AllProcesses : DohProbes::Scope::WatchedProcesses);
         running_->dohState = "running";
+        if (!everywhere) {
+            // Probed from their first connection to a known DoH server on (DnsSteering).
+            hooks_.watch(running_->steering->dohClientsFd(), [this] { probeDohClients(); });
+            running_->watchingDohClients = true;
+        }
     } catch (const std::exception& e) {
         running_->dohState = std::string("cannot run: ") + e.what();
         log::warning("the DoH monitor cannot run, apps' own DoH is only seen by destination: " +
                      std::string(e.what()));
     }
+}
+
+void DnsEngine::probeDohClients() {
+    running_->steering->consumeDohClients([this](pid_t pid, const std::string& server) {
+        try {
+            running_->doh->watchProcess(pid, server);
+        } catch (const std::exception& e) {
+            log::warning("DoH monitor: cannot probe process " + std::to_string(pid) + ": " +
+                         e.what());
+        }
+    });
 }
 
 // An app asked its own DoH server: that server learns the name, as a resolver would.
@@ -462,6 +485,7 @@ DnsStatus DnsEngine::status() const {
     status.dohMonitor = running_->dohState;
     if (running_->doh) {
         status.dohLibraries = running_->doh->libraries();
+        status.dohProbedProcesses = static_cast<std::uint32_t>(running_->doh->watchedProcesses());
     }
     return status;
 }

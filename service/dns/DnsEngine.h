@@ -43,6 +43,7 @@ struct DnsStatus {
     std::vector<std::string> guardInterfaces;
     std::string dohMonitor = "off"; // "running", "off", or why it cannot run
     std::vector<std::string> dohLibraries;
+    std::uint32_t dohProbedProcesses = 0;
 };
 
 struct ResolverHealthRow {
@@ -119,6 +120,7 @@ private:
     void scheduleSave();
     void applyDohEndpoints();
     void startDohMonitor();
+    void probeDohClients();
     void noteDohQuestion(const DohSighting& sighting);
     void pollDohConnections();
     void noteDoh(bool added, const std::string& app, const std::string& server, DohSeenBy seenBy);

@@ -120,7 +120,8 @@ std::map<std::string, sdbus::Variant> DnsObject::Status() {
             {"guard_dropped", sdbus::Variant(status.guardDropped)},
             {"guard_interfaces", sdbus::Variant(status.guardInterfaces)},
             {"doh_monitor", sdbus::Variant(status.dohMonitor)},
-            {"doh_libraries", sdbus::Variant(status.dohLibraries)}};
+            {"doh_libraries", sdbus::Variant(status.dohLibraries)},
+            {"doh_probed_processes", sdbus::Variant(status.dohProbedProcesses)}};
 }
 
 DnsObject::ResolverList DnsObject::Resolvers() {

@@ -5,6 +5,7 @@
 #include "kernel/BpfLink.h"
 #include "kernel/BpfSkeleton.h"
 #include "kernel/FeatureProbe.h"
+#include "kernel/RingBufferReader.h"
 
 #include <arpa/inet.h>
 #include <array>
@@ -15,6 +16,8 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -92,6 +95,8 @@ struct DnsSteering::State {
     Skeleton skel;
     std::vector<kernel::BpfLink> links;
     std::vector<std::string> dohEndpoints; // by slot
+    std::optional<kernel::RingBufferReader> dohClients;
+    std::vector<dns_steer_doh_client> dohClientsWaiting;
 };
 
 DnsSteering::DnsSteering(const std::filesystem::path& cgroup, std::uint16_t stubPort)
@@ -105,6 +110,16 @@ DnsSteering::DnsSteering(const std::filesystem::path& cgroup, std::uint16_t stub
     state_->skel->bss->steer_config.netns_cookie = ownNetnsCookie();
     setStubPort(stubPort);
     setEnabled(true);
+    State* state = state_.get();
+    state_->dohClients.emplace(bpf_map__fd(state_->skel->maps.doh_clients),
+                               [state](std::span<const std::byte> record) {
+                                   dns_steer_doh_client client{};
+                                   if (record.size() == sizeof(client)) {
+                                       std::memcpy(&client, record.data(), sizeof(client));
+                                       state->dohClientsWaiting.push_back(client);
+                                   }
+                                   return 0;
+                               });
 
     const UniqueFd dir(::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) {
@@ -293,6 +308,23 @@ std::vector<DnsSteering::DohConnections> DnsSteering::dohConnections() const {
                        state_->dohEndpoints[key.endpoint], connections});
     }
     return out;
+}
+
+int DnsSteering::dohClientsFd() const {
+    return state_->dohClients->fd();
+}
+
+void DnsSteering::consumeDohClients(
+    const std::function<void(pid_t, const std::string&)>& onClient) {
+    state_->dohClients->consume();
+    for (const auto& client : std::exchange(state_->dohClientsWaiting, {})) {
+        // A slot whose endpoint was replaced meanwhile still was a DoH server; which one is
+        // unknown then.
+        const std::string endpoint = client.endpoint < state_->dohEndpoints.size()
+                                         ? state_->dohEndpoints[client.endpoint]
+                                         : std::string();
+        onClient(static_cast<pid_t>(client.tgid), endpoint);
+    }
 }
 
 DnsSteering::Counters DnsSteering::counters() const {

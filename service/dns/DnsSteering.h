@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -98,6 +99,13 @@ public:
     };
     void setDohEndpoints(const std::vector<std::string>& addresses);
     std::vector<DohConnections> dohConnections() const;
+
+    // Processes that connected to port 443 of a DoH endpoint, as they connect (in any network
+    // namespace): readable while reports wait; consumeDohClients() hands over each process id
+    // and the endpoint's address (a process once per connection). Reports past the ring's 4096
+    // are lost.
+    int dohClientsFd() const;
+    void consumeDohClients(const std::function<void(pid_t, const std::string&)>& onClient);
 
 private:
     struct State;

@@ -4,7 +4,7 @@
 // verdict never changes once given, a stopped decoder stays stopped, every question decoded
 // is either handed out or counted dropped. When no call was cut short, feeding the same
 // stream byte by byte must tell the same (HTTP/1.1 only while nothing was malformed: it
-// resynchronises at call starts).
+// resynchronises at call starts; not HTTP/2 joined mid-connection, told by whole frames).
 //
 // Input: a sequence of calls, each
 //   control byte: bit 7 = read (else write), bit 6 = cut short, bits 0-5 = length
@@ -129,7 +129,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Result whole = feedWhole(calls);
     const bool http1Resynchronised = whole.protocol == DohStreamDecoder::Protocol::Http1 &&
                                      (whole.counters.malformed > 0 || whole.counters.desyncs > 0);
-    if (anyCut(calls) || http1Resynchronised) {
+    // A joined HTTP/2 connection is recognised by a first call of whole frames, which single
+    // bytes never are.
+    const bool joined = whole.protocol == DohStreamDecoder::Protocol::Http2Joined;
+    if (anyCut(calls) || http1Resynchronised || joined) {
         return 0;
     }
     const Result bytewise = feedByteByByte(calls);

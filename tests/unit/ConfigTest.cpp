@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <utility>
 
 using namespace mamori;
 
@@ -36,6 +37,19 @@ TEST(Config, ReadsEveryDocumentedKey) {
     EXPECT_TRUE(loaded.config.engineDefaults.at(Engine::Dns));
     EXPECT_TRUE(loaded.config.engineDefaults.at(Engine::Devices));
     EXPECT_FALSE(loaded.config.engineDefaults.at(Engine::Sandbox));
+}
+
+TEST(Config, DohMonitorScopes) {
+    using Scope = dns::DnsConfig::DohMonitorScope;
+    TempDir dir;
+    EXPECT_EQ(loadConfig(dir.path() / "absent.conf").config.dns.dohMonitor, Scope::DohClients)
+        << "on by default, in the processes that talk to known DoH servers";
+    for (const auto& [value, scope] :
+         {std::pair{"true", Scope::DohClients}, std::pair{"no", Scope::Off},
+          std::pair{"all-processes", Scope::AllProcesses}}) {
+        const auto path = writeConfig(dir, std::string("[Dns]\nDohMonitor=") + value + "\n");
+        EXPECT_EQ(loadConfig(path).config.dns.dohMonitor, scope) << value;
+    }
 }
 
 TEST(Config, UnknownKeysAreWarningsWithLocation) {
@@ -76,4 +90,6 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[Daemon]\nPolkitTimeoutSec=99999\n",
                   ":2: PolkitTimeoutSec: expected a whole number from 0 to 3600, got '99999'"},
         BadConfig{"[Engines]\n\ndns=perhaps\n", ":3: dns: expected true or false, got 'perhaps'"},
+        BadConfig{"[Dns]\nDohMonitor=some\n",
+                  ":2: DohMonitor: expected true, false or all-processes, got 'some'"},
         BadConfig{"[Daemon\n", ":1: group header must end with ']'"}));

@@ -4,15 +4,31 @@
 
 namespace mamori::dns {
 
-DohMonitor::DohMonitor(EngineHooks hooks, OnQuestion onQuestion)
+DohMonitor::DohMonitor(EngineHooks hooks, OnQuestion onQuestion, DohProbes::Scope scope)
     : hooks_(std::move(hooks))
     , onQuestion_(std::move(onQuestion))
-    , probes_(std::make_unique<DohProbes>([this](const TlsEvent& event) { onEvent(event); })) {
+    , probes_(
+          std::make_unique<DohProbes>([this](const TlsEvent& event) { onEvent(event); }, scope)) {
     hooks_.watch(probes_->fd(), [this] { probes_->onReadable(); });
 }
 
 DohMonitor::~DohMonitor() {
     hooks_.unwatch(probes_->fd());
+}
+
+bool DohMonitor::watchProcess(pid_t pid, const std::string& server) {
+    if (!probes_->watchProcess(pid)) {
+        return false;
+    }
+    if (!server.empty()) {
+        serverOfProcess_[static_cast<std::uint32_t>(pid)] = server;
+    }
+    // Processes that exited leave the probes; their hints go along now and then.
+    if (serverOfProcess_.size() > 2 * DohProbes::kMaxWatchedProcesses) {
+        std::erase_if(serverOfProcess_,
+                      [this](const auto& entry) { return !probes_->watches(entry.first); });
+    }
+    return true;
 }
 
 std::vector<std::string> DohMonitor::libraries() const {
@@ -55,11 +71,21 @@ void DohMonitor::onEvent(const TlsEvent& event) {
     report(event, conn);
 }
 
+std::string DohMonitor::serverOf(const TlsEvent& event, const Connection& conn,
+                                 const DohQuestion& question) const {
+    if (!conn.serverName.empty()) {
+        return conn.serverName;
+    }
+    if (!question.authority.empty()) {
+        return question.authority;
+    }
+    const auto hint = serverOfProcess_.find(event.pid);
+    return hint != serverOfProcess_.end() ? hint->second : std::string("unknown server");
+}
+
 void DohMonitor::report(const TlsEvent& event, Connection& conn) {
     for (const auto& question : conn.decoder.takeQuestions()) {
-        const std::string server = !conn.serverName.empty()      ? conn.serverName
-                                   : !question.authority.empty() ? question.authority
-                                                                 : std::string("unknown server");
+        const std::string server = serverOf(event, conn, question);
         onQuestion_(
             {event.pid, event.cgroupId, event.comm, server, question.qname, question.qtype});
     }

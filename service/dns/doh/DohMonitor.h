@@ -37,12 +37,20 @@ public:
     // 1 MiB under hostile input, so this also bounds what a process feeding garbage costs.
     static constexpr std::size_t kMaxConnections = 512;
 
-    // Loads and attaches the probes and starts watching their ring buffer on the loop. Throws
-    // kernel::BpfError (or std::system_error) when the probes cannot run here.
-    DohMonitor(EngineHooks hooks, OnQuestion onQuestion);
+    // Loads and attaches the probes (in the scope's processes, see DohProbes) and starts
+    // watching their ring buffer on the loop. Throws kernel::BpfError (or std::system_error)
+    // when the probes cannot run here.
+    DohMonitor(EngineHooks hooks, OnQuestion onQuestion,
+               DohProbes::Scope scope = DohProbes::Scope::AllProcesses);
     ~DohMonitor();
     DohMonitor(const DohMonitor&) = delete;
     DohMonitor& operator=(const DohMonitor&) = delete;
+
+    // WatchedProcesses scope: probe this process from now on (DohProbes::watchProcess).
+    // `server`: the DoH server it connected to, named for its questions when neither the TLS
+    // server name nor the HTTP authority was seen (a connection joined after it started).
+    bool watchProcess(pid_t pid, const std::string& server = {});
+    std::size_t watchedProcesses() const { return probes_->watchedProcesses(); }
 
     std::vector<std::string> libraries() const;
     DohProbes::Counters counters() const { return probes_->counters(); }
@@ -59,11 +67,15 @@ private:
     void onEvent(const TlsEvent& event);
     Connection& connection(const Key& key);
     void report(const TlsEvent& event, Connection& connection);
+    std::string serverOf(const TlsEvent& event, const Connection& connection,
+                         const DohQuestion& question) const;
 
     EngineHooks hooks_;
     OnQuestion onQuestion_;
     std::unique_ptr<DohProbes> probes_;
     std::map<Key, Connection> connections_;
+    // The DoH server each watched process last connected to (its address).
+    std::map<std::uint32_t, std::string> serverOfProcess_;
     std::uint64_t clock_ = 0;
 };
 

@@ -12,15 +12,18 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <poll.h>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <tuple>
 #include <unistd.h>
@@ -148,15 +151,22 @@ std::string_view kindName(FoundLibrary::Kind kind) {
     return "library";
 }
 
+// Every process that maps the file, now and later: the probe sits on the inode.
+constexpr pid_t kAllProcesses = -1;
+
 bpf_link* attachUprobe(bpf_program* program, const std::filesystem::path& file,
-                       const char* function, bool retprobe) {
+                       const char* function, bool retprobe, pid_t pid) {
     bpf_uprobe_opts opts{};
     opts.sz = sizeof(opts);
     opts.retprobe = retprobe;
     opts.func_name = function;
-    // pid -1: every process that maps the file, now and later (the probe sits on the inode).
-    return bpf_program__attach_uprobe_opts(program, -1, file.c_str(), 0, &opts);
+    return bpf_program__attach_uprobe_opts(program, pid, file.c_str(), 0, &opts);
 }
+
+// Tags of the epoll set's members: the two ring buffers, and watched processes' pidfds (the
+// pid in the low 32 bits).
+constexpr std::uint64_t kTagRingBuffer = 0;
+constexpr std::uint64_t kTagProcess = 1ULL << 32;
 
 template <typename T> T fieldAt(std::span<const std::byte> record, std::size_t offset) {
     T value{};
@@ -203,8 +213,14 @@ struct DohProbes::State {
         FoundLibrary library;
         std::vector<kernel::BpfLink> links;
     };
+    // A process probed in WatchedProcesses scope: its pidfd says when it exits.
+    struct WatchedProcess {
+        UniqueFd pidfd;
+        std::map<FileKey, Attachment> attached;
+    };
 
     EventCallback onEvent;
+    Scope scope = Scope::AllProcesses;
     TlsLibraryFinder finder;
     // Declared first: the readers and links below go before the program and its maps.
     Skeleton skel;
@@ -213,6 +229,8 @@ struct DohProbes::State {
     UniqueFd epoll;
     kernel::BpfLink execLink;
     std::map<FileKey, Attachment> attached;
+    std::map<pid_t, WatchedProcess> watched;
+    bool warnedWatchLimit = false;
     // Files that could not be attached; reported known to the kernel so that it stops asking.
     std::set<FileKey> refused;
     std::vector<doh_file_event> fileReports;
@@ -235,21 +253,21 @@ struct DohProbes::State {
         (void)bpf_map__delete_elem(skel->maps.known_files, &kernelKey, sizeof kernelKey, 0);
     }
 
-    std::vector<kernel::BpfLink> attachProbes(const FoundLibrary& library) {
+    std::vector<kernel::BpfLink> attachProbes(const FoundLibrary& library, pid_t pid) {
         std::vector<kernel::BpfLink> links;
         for (const auto& probe : probesFor(library.kind, *skel)) {
             const std::string where = std::string(probe.function) + " in " + library.path.string();
             // The return probe first: a call entered in between then finds no return probe,
             // rather than leaving a saved call behind.
             if (probe.withReturn) {
-                bpf_link* link =
-                    attachUprobe(skel->progs.tls_call_return, library.path, probe.function, true);
+                bpf_link* link = attachUprobe(skel->progs.tls_call_return, library.path,
+                                              probe.function, true, pid);
                 if (link == nullptr && !probe.required && errno == ENOENT) {
                     continue; // an older library without this function
                 }
                 links.push_back(kernel::BpfLink::adopt(link, "attach uretprobe " + where));
             }
-            bpf_link* link = attachUprobe(probe.entry, library.path, probe.function, false);
+            bpf_link* link = attachUprobe(probe.entry, library.path, probe.function, false, pid);
             if (link == nullptr && !probe.required && errno == ENOENT) {
                 continue;
             }
@@ -264,7 +282,7 @@ struct DohProbes::State {
             return;
         }
         try {
-            auto links = attachProbes(library);
+            auto links = attachProbes(library, kAllProcesses);
             attached.emplace(key, Attachment{library, std::move(links)});
         } catch (const kernel::BpfError& error) {
             log::warning("DoH monitor: not probing " + std::string(kindName(library.kind)) + " " +
@@ -287,11 +305,95 @@ struct DohProbes::State {
             attachFile(library);
         }
     }
+
+    void attachInProcess(pid_t pid, WatchedProcess& process) {
+        for (const auto& library : finder.inProcess(pid)) {
+            const FileKey key = keyOf(library);
+            if (library.kind == FoundLibrary::Kind::DynamicLoader ||
+                process.attached.contains(key) || refused.contains(key)) {
+                continue;
+            }
+            try {
+                const auto started = std::chrono::steady_clock::now();
+                auto links = attachProbes(library, pid);
+                log::debug("DoH monitor: probed " + library.path.string() + " in process " +
+                           std::to_string(pid) + " in " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count()) +
+                           " us");
+                process.attached.emplace(key, Attachment{library, std::move(links)});
+            } catch (const kernel::BpfError& error) {
+                if (error.error() == ESRCH) {
+                    return; // the process exited meanwhile; the library is fine
+                }
+                log::warning("DoH monitor: not probing " + std::string(kindName(library.kind)) +
+                             " " + library.path.string() + " in process " + std::to_string(pid) +
+                             ": " + error.what());
+                refused.insert(key);
+            }
+        }
+    }
+
+    bool watch(pid_t pid) {
+        if (auto it = watched.find(pid); it != watched.end()) {
+            pollfd exited{it->second.pidfd.get(), POLLIN, 0};
+            if (::poll(&exited, 1, 0) == 0) {
+                attachInProcess(pid, it->second);
+                return true;
+            }
+            watched.erase(it); // that process is gone; this pid is a new one
+        }
+        if (watched.size() >= kMaxWatchedProcesses) {
+            if (!warnedWatchLimit) {
+                log::warning("DoH monitor: " + std::to_string(kMaxWatchedProcesses) +
+                             " processes are probed already; more are not until some exit");
+                warnedWatchLimit = true;
+            }
+            return false;
+        }
+        WatchedProcess process;
+        process.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        if (!process.pidfd) {
+            return false; // gone already
+        }
+        epoll_event interest{};
+        interest.events = EPOLLIN;
+        interest.data.u64 = kTagProcess | static_cast<std::uint32_t>(pid);
+        if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, process.pidfd.get(), &interest) != 0) {
+            throw kernel::BpfError("watch a process probed by the DoH monitor", errno);
+        }
+        attachInProcess(pid, process);
+        watched.emplace(pid, std::move(process));
+        return true;
+    }
+
+    // Exited watched processes leave; their links (and pidfds, out of the epoll set) close.
+    void forgetExited() {
+        std::array<epoll_event, 32> ready{};
+        int count = 0;
+        while ((count = ::epoll_wait(epoll.get(), ready.data(), static_cast<int>(ready.size()),
+                                     0)) > 0) {
+            bool any = false;
+            for (int i = 0; i < count; ++i) {
+                const std::uint64_t tag = ready.at(static_cast<std::size_t>(i)).data.u64;
+                if ((tag & kTagProcess) != 0) {
+                    watched.erase(static_cast<pid_t>(tag & 0xffffffffU));
+                    warnedWatchLimit = false;
+                    any = true;
+                }
+            }
+            if (!any) {
+                return; // only the ring buffers are ready; onReadable() consumes them
+            }
+        }
+    }
 };
 
-DohProbes::DohProbes(EventCallback onEvent, TlsLibraryFinder finder)
+DohProbes::DohProbes(EventCallback onEvent, Scope scope, TlsLibraryFinder finder)
     : state_(std::make_unique<State>()) {
     state_->onEvent = std::move(onEvent);
+    state_->scope = scope;
     state_->finder = std::move(finder);
     state_->skel = Skeleton::open();
     state_->skel.load();
@@ -321,7 +423,7 @@ DohProbes::DohProbes(EventCallback onEvent, TlsLibraryFinder finder)
     for (const int fd : {state_->fileReader->fd(), state_->tlsReader->fd()}) {
         epoll_event interest{};
         interest.events = EPOLLIN;
-        interest.data.fd = fd;
+        interest.data.u64 = kTagRingBuffer;
         if (::epoll_ctl(state_->epoll.get(), EPOLL_CTL_ADD, fd, &interest) != 0) {
             throw kernel::BpfError("watch the DoH monitor's ring buffers", errno);
         }
@@ -339,6 +441,7 @@ int DohProbes::fd() const {
 
 // File reports first: a library attached now catches the calls still to come.
 void DohProbes::onReadable() {
+    state_->forgetExited();
     state_->fileReader->consume();
     auto reports = std::exchange(state_->fileReports, {});
     if (state_->active) {
@@ -347,6 +450,26 @@ void DohProbes::onReadable() {
         }
     }
     state_->tlsReader->consume();
+}
+
+bool DohProbes::watchProcess(pid_t pid) {
+    if (pid <= 0) {
+        throw MamoriError(ErrorCode::InvalidArgs,
+                          "DoH monitor: " + std::to_string(pid) + " is not a process id");
+    }
+    if (state_->scope != Scope::WatchedProcesses || !state_->active ||
+        static_cast<std::uint32_t>(pid) == state_->skel->bss->monitor_config.exempt_tgid) {
+        return false;
+    }
+    return state_->watch(pid);
+}
+
+std::size_t DohProbes::watchedProcesses() const {
+    return state_->watched.size();
+}
+
+bool DohProbes::watches(pid_t pid) const {
+    return state_->watched.contains(pid);
 }
 
 void DohProbes::setVerdict(std::uint32_t pid, std::uint64_t connection, Verdict verdict) {
@@ -408,11 +531,22 @@ DohProbes::Counters DohProbes::counters() const {
 }
 
 std::vector<std::filesystem::path> DohProbes::attachedLibraries() const {
-    std::vector<std::filesystem::path> paths;
+    std::map<FileKey, std::filesystem::path> files;
     for (const auto& [key, attachment] : state_->attached) {
         if (attachment.library.kind != FoundLibrary::Kind::DynamicLoader) {
-            paths.push_back(attachment.library.path);
+            files.emplace(key, attachment.library.path);
         }
+    }
+    for (const auto& [pid, process] : state_->watched) {
+        for (const auto& [key, attachment] : process.attached) {
+            // The mapped path: the openable one may name the first watched process's /proc.
+            files.emplace(key, attachment.library.mappedPath);
+        }
+    }
+    std::vector<std::filesystem::path> paths;
+    paths.reserve(files.size());
+    for (auto& [key, path] : files) {
+        paths.push_back(std::move(path));
     }
     return paths;
 }
@@ -438,9 +572,14 @@ void DohProbes::detachAll() {
     }
     state_->attached.clear();
     state_->refused.clear();
+    state_->watched.clear();
 }
 
 void DohProbes::attachAll() {
+    if (state_->scope == Scope::WatchedProcesses) {
+        state_->active = true; // processes come through watchProcess()
+        return;
+    }
     if (!state_->execLink) {
         state_->execLink =
             kernel::BpfLink::adopt(bpf_program__attach(state_->skel->progs.exec_loader_check),

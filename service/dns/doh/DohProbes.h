@@ -12,8 +12,18 @@
 //   each dynamic loader (ld.so): _dl_debug_state, called after the loader mapped a program's
 //            libraries and after each dlopen(), where the kernel looks for TLS libraries not
 //            attached yet; the exec tracepoint reports loaders not watched yet.
-// Libraries appearing later are attached when a process maps them; the first process that maps
-// a file nobody mapped before may make its first calls before the probes are in place.
+// Where the probes sit (Scope):
+//   AllProcesses:     on the library files, for every process that maps them (pid -1).
+//                     Libraries appearing later are attached when a process maps them; the
+//                     first process that maps a file nobody mapped before may make its first
+//                     calls before the probes are in place.
+//   WatchedProcesses: only in the processes handed to watchProcess() (mamorid: those that
+//                     connected to a known DoH server). The kernel then puts the breakpoints
+//                     into those processes' memory alone; every other process runs the
+//                     library's code unpatched and pays nothing. A watched process's calls made
+//                     before its probes are in place are not seen. No loader or exec watching:
+//                     a library a watched process maps later is attached on its next
+//                     watchProcess().
 //
 // What the kernel copies is filtered per connection (see bpf/doh_monitor.bpf.c and the README):
 // an undecided connection costs at most DOH_UNDECIDED_BUDGET bytes of copies in total before the
@@ -28,6 +38,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <sys/types.h>
 #include <vector>
 
 namespace mamori::dns {
@@ -36,6 +47,12 @@ class DohProbes {
 public:
     using Verdict = ConnectionVerdict;
     using EventCallback = std::function<void(const TlsEvent&)>;
+
+    enum class Scope { AllProcesses, WatchedProcesses };
+
+    // Processes probed at once in WatchedProcesses scope; each costs about a dozen perf event
+    // fds. Past it, watchProcess() refuses more until watched processes exit.
+    static constexpr std::size_t kMaxWatchedProcesses = 256;
 
     struct Counters {
         // TLS events delivered to the ring buffer, and the plaintext bytes they carried.
@@ -57,19 +74,30 @@ public:
         std::uint64_t fileReportsDropped = 0;
     };
 
-    // Loads the program, attaches to every TLS library and loader mapped right now (a full
-    // scan of /proc) and starts watching for new ones. Throws kernel::BpfError when the
-    // program cannot be loaded or the exec tracepoint cannot be attached. A library that
-    // cannot be attached (symbols missing, a file that vanished) is logged and skipped.
-    explicit DohProbes(EventCallback onEvent, TlsLibraryFinder finder = TlsLibraryFinder());
+    // Loads the program. AllProcesses: attaches to every TLS library and loader mapped right
+    // now (a full scan of /proc) and starts watching for new ones. WatchedProcesses: attaches
+    // nothing until watchProcess(). Throws kernel::BpfError when the program cannot be loaded
+    // or the exec tracepoint cannot be attached. A library that cannot be attached (symbols
+    // missing, a file that vanished) is logged and skipped.
+    explicit DohProbes(EventCallback onEvent, Scope scope = Scope::AllProcesses,
+                       TlsLibraryFinder finder = TlsLibraryFinder());
     ~DohProbes();
     DohProbes(DohProbes&&) noexcept;
     DohProbes& operator=(DohProbes&&) noexcept;
     DohProbes(const DohProbes&) = delete;
     DohProbes& operator=(const DohProbes&) = delete;
 
-    // Readable while events wait; then call onReadable(), which attaches to newly seen
-    // libraries and calls onEvent for each TLS event (exceptions from it propagate).
+    // WatchedProcesses scope: probes the TLS libraries process `pid` maps now, in that process
+    // only, until it exits. Again for a watched process: attaches libraries it mapped since.
+    // Returns false when the process is gone or kMaxWatchedProcesses are watched already (or
+    // in AllProcesses scope, where every process is probed anyway).
+    bool watchProcess(pid_t pid);
+    std::size_t watchedProcesses() const;
+    bool watches(pid_t pid) const;
+
+    // Readable while events wait (or a watched process exited); then call onReadable(), which
+    // attaches to newly seen libraries, forgets exited processes and calls onEvent for each
+    // TLS event (exceptions from it propagate).
     int fd() const;
     void onReadable();
 
@@ -81,13 +109,14 @@ public:
     // Summed over all CPUs, since the constructor.
     Counters counters() const;
 
-    // The TLS library files probed right now, and the loaders watched, by the path they were
-    // attached through.
+    // The TLS library files probed right now (in any watched process), and the loaders
+    // watched, by the path they were attached through.
     std::vector<std::filesystem::path> attachedLibraries() const;
     std::vector<std::filesystem::path> watchedLoaders() const;
 
-    // Removes every probe and the exec tracepoint: nothing of the monitor runs any more (the
-    // program stays loaded). attachAll() puts everything back with a fresh scan.
+    // Removes every probe and the exec tracepoint, and forgets the watched processes: nothing
+    // of the monitor runs any more (the program stays loaded). attachAll() puts back what the
+    // scope attaches by itself (AllProcesses: everything, with a fresh scan).
     void detachAll();
     void attachAll();
 

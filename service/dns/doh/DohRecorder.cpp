@@ -30,6 +30,9 @@ void DohRecorder::gaveUp(std::string_view what) {
 
 bool DohRecorder::onRequestHead(const HttpRequestHead& head) {
     ++counters_.requests;
+    if (head.fieldsUnknown) {
+        return true; // only its body can tell
+    }
     switch (doh::dohMethodOf(head)) {
     case doh::DohMethod::Post:
         ++counters_.dohRequests;
@@ -63,7 +66,23 @@ void DohRecorder::onGetRequest(const HttpRequestHead& head) {
 }
 
 void DohRecorder::onRequestBody(const HttpRequestHead& head, std::span<const uint8_t> body) {
-    record(head, body, true);
+    if (!head.fieldsUnknown) {
+        record(head, body, true);
+        return;
+    }
+    if (body.empty()) {
+        return; // a GET, say: its query was in the header block nobody could read
+    }
+    // A body that is a DNS query is a DoH POST (RFC 8484's only method with a body); the first
+    // body that is not decides the other way.
+    HttpRequestHead post = head;
+    post.method = "POST";
+    if (record(post, body, verdict_ == DohVerdict::Doh)) {
+        ++counters_.dohRequests;
+        decide(DohVerdict::Doh);
+        return;
+    }
+    decide(DohVerdict::NotDoh);
 }
 
 void DohRecorder::onResponseHead(unsigned /*status*/, std::string_view contentType) {

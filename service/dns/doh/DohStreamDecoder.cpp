@@ -3,6 +3,7 @@
 #include "common/Errors.h"
 #include "dns/doh/Http1Connection.h"
 #include "dns/doh/Http2Connection.h"
+#include "dns/doh/Http2FrameReader.h"
 
 #include <string>
 #include <string_view>
@@ -14,6 +15,28 @@ namespace {
 
 // RFC 9113 section 3.4.
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+// The default SETTINGS_MAX_FRAME_SIZE (RFC 9113 section 6.5.2); DoH messages fit far below.
+constexpr uint32_t kMaxFrameLength = 16384;
+
+// Whether a connection's first write seen is whole HTTP/2 frames: a client joined mid-connection
+// (the probes arrived after it started) writes frames, each call ending at a frame boundary
+// unless bytes were not copied. An HTTP/1.x request never passes: its first letter alone makes
+// a length over 4 MiB.
+bool startsWithHttp2Frames(std::span<const uint8_t> bytes, std::size_t missing) {
+    std::size_t at = 0;
+    while (at + http2::kFrameHeaderSize <= bytes.size()) {
+        const uint32_t length =
+            uint32_t{bytes[at]} << 16 | uint32_t{bytes[at + 1]} << 8 | bytes[at + 2];
+        const uint8_t type = bytes[at + 3];
+        const bool reservedBit = (bytes[at + 5] & 0x80) != 0;
+        if (length > kMaxFrameLength || type > http2::Continuation || reservedBit) {
+            return false;
+        }
+        at += http2::kFrameHeaderSize + length;
+    }
+    return at > 0 && (at == bytes.size() || (missing > 0 && at > bytes.size()));
+}
 
 std::size_t missingOf(std::span<const uint8_t> bytes, uint32_t totalLength, const char* call) {
     if (totalLength < bytes.size()) {
@@ -54,6 +77,10 @@ void DohStreamDecoder::write(std::span<const uint8_t> bytes, std::size_t missing
         return;
     }
     std::vector<uint8_t> joined;
+    if (protocol_ == Protocol::Unknown && sniffed_.empty() &&
+        startsWithHttp2Frames(bytes, missing)) {
+        start(Protocol::Http2Joined);
+    }
     if (protocol_ == Protocol::Unknown) {
         bytes = sniff(bytes);
         if (protocol_ == Protocol::Unknown) {
@@ -124,7 +151,10 @@ void DohStreamDecoder::start(Protocol protocol) {
     if (protocol == Protocol::Http1) {
         http1_ = std::make_unique<Http1Connection>(*recorder_);
     } else {
-        http2_ = std::make_unique<Http2Connection>(*recorder_);
+        http2_ = std::make_unique<Http2Connection>(*recorder_,
+                                                   protocol == Protocol::Http2Joined
+                                                       ? Http2Connection::Start::Joined
+                                                       : Http2Connection::Start::Preface);
         sniffed_ = {};
     }
     auto early = std::exchange(earlyReads_, {});

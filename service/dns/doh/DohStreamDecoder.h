@@ -2,7 +2,9 @@
 // process): fed the plaintext the app wrote and read, in order per direction, as the kernel
 // copied it, it tells whether the connection is DNS over HTTPS and which DNS questions the app
 // asked (issue 4). HTTP/1.1 (Http1Connection) or HTTP/2 (Http2Connection, chosen by the
-// client's preface), judged by a DohRecorder; see those for the rules and bounds.
+// client's preface; or, when the first write seen is whole HTTP/2 frames, a connection the
+// probes joined after it started, decoded from its request bodies alone), judged by a
+// DohRecorder; see those for the rules and bounds.
 //
 // Each call passes the bytes the kernel copied and the length of the whole library call: when
 // `totalLength` is larger, the rest of that call was not copied. HTTP/1.1 resynchronises at
@@ -38,7 +40,9 @@ class Http2Connection;
 class DohStreamDecoder {
 public:
     using Verdict = DohVerdict;
-    enum class Protocol { Unknown, Http1, Http2 };
+    // Http2Joined: HTTP/2 whose start was not seen (the first write was frames, not the
+    // preface), read from its request bodies only.
+    enum class Protocol { Unknown, Http1, Http2, Http2Joined };
 
     // Reads seen before the first write told the protocol are kept up to this many bytes.
     static constexpr std::size_t kMaxEarlyReads = std::size_t{16} * 1024;

@@ -66,6 +66,8 @@ public:
     ~Side() = default;
 
     void setPeer(Side& peer) { peer_ = &peer; }
+    // Joined mid-connection: header blocks are framed but not decoded.
+    void skipHeaderFields() { skipFields_ = true; }
     void feed(std::span<const uint8_t> bytes);
     void gap(std::size_t missing);
     bool stopped() const { return reader_.stopped(); }
@@ -109,6 +111,7 @@ private:
     Side* peer_ = nullptr;
     Http2FrameReader reader_{*this};
     HpackInflater inflater_;
+    bool skipFields_ = false;
     bool stopReported_ = false;
 
     Payload payload_ = Payload::Skip;
@@ -404,6 +407,10 @@ void Http2Connection::Side::onDataLost(const Http2FrameHeader& frame) {
 }
 
 void Http2Connection::Side::feedBlock(std::span<const uint8_t> fragment, bool last) {
+    if (skipFields_) {
+        blockBytes_ += fragment.size();
+        return;
+    }
     if (!blockStarted_ && (last || !fragment.empty())) {
         blockStarted_ = true;
         const bool startsWithSizeUpdate = !fragment.empty() && (fragment[0] & 0xE0) == 0x20;
@@ -432,7 +439,9 @@ void Http2Connection::Side::finishBlock() {
         return;
     }
     blockOpen_ = false;
-    if (fields_.tooLarge) {
+    if (skipFields_ && client_) {
+        connection_.onUnknownRequestBlock(blockStream_, blockEndStream_);
+    } else if (fields_.tooLarge) {
         malformed("HTTP/2: header block over 64 KiB, stream dropped");
     } else if (!blockPushed_ && client_) {
         connection_.onRequestBlock(blockStream_, fields_, blockEndStream_);
@@ -473,12 +482,16 @@ void Http2Connection::Side::onAcknowledged() {
     applyTableSize(change);
 }
 
-Http2Connection::Http2Connection(HttpExchangeSink& sink)
+Http2Connection::Http2Connection(HttpExchangeSink& sink, Start start)
     : sink_(sink)
+    , joined_(start == Start::Joined)
     , client_(std::make_unique<Side>(*this, true))
     , server_(std::make_unique<Side>(*this, false)) {
     client_->setPeer(*server_);
     server_->setPeer(*client_);
+    if (joined_) {
+        client_->skipHeaderFields();
+    }
 }
 
 Http2Connection::~Http2Connection() = default;
@@ -489,11 +502,19 @@ void Http2Connection::onWrite(std::span<const uint8_t> bytes) {
 void Http2Connection::onWriteGap(std::size_t missing) {
     client_->gap(missing);
 }
+// Joined: where the server's frames start in what was read is unknown, and its responses
+// decide nothing a request body could not.
 void Http2Connection::onRead(std::span<const uint8_t> bytes) {
+    if (joined_) {
+        sink_.onSkipped(bytes.size());
+        return;
+    }
     server_->feed(bytes);
 }
 void Http2Connection::onReadGap(std::size_t missing) {
-    server_->gap(missing);
+    if (!joined_) {
+        server_->gap(missing);
+    }
 }
 bool Http2Connection::writeStopped() const {
     return client_->stopped();
@@ -524,6 +545,29 @@ void Http2Connection::onRequestBlock(uint32_t streamId, const BlockFields& field
     head.target = fields.path;
     head.contentType = fields.contentType;
     head.http2 = true;
+    openRequest(streamId, std::move(head), endStream);
+}
+
+void Http2Connection::onUnknownRequestBlock(uint32_t streamId, bool endStream) {
+    const auto stream = streams_.find(streamId);
+    if (stream != streams_.end()) {
+        // A stream's second header block is its trailers: they end the body.
+        if (endStream) {
+            complete(stream);
+        }
+        return;
+    }
+    if (streamId == 0) {
+        sink_.onProblem(HttpProblem::Malformed, "HTTP/2: request on stream 0");
+        return;
+    }
+    HttpRequestHead head;
+    head.http2 = true;
+    head.fieldsUnknown = true;
+    openRequest(streamId, std::move(head), endStream);
+}
+
+void Http2Connection::openRequest(uint32_t streamId, HttpRequestHead head, bool endStream) {
     if (!sink_.onRequestHead(head)) {
         return;
     }

@@ -20,6 +20,12 @@
 // lost); inside a header block, or anywhere the frame boundaries are lost, that side's HPACK
 // state or framing is gone and the side stops for good (writeStopped()/readStopped()).
 // Unknown frame types are skipped, as RFC 9113 requires.
+//
+// Joined mid-connection (the probes arrived after the connection started, Start::Joined): the
+// client's frames are followed from the first write seen, which must start at a frame; its
+// header blocks are not decoded (the HPACK dynamic table built so far is unknown, and guessing
+// would read wrong fields), so each request goes to the sink with fieldsUnknown and its body.
+// What the app reads is skipped.
 #pragma once
 
 #include "dns/doh/HttpExchangeSink.h"
@@ -43,7 +49,9 @@ public:
     // SETTINGS frames one side sent that the other has not acknowledged yet.
     static constexpr std::size_t kMaxUnacknowledgedSettings = 16;
 
-    explicit Http2Connection(HttpExchangeSink& sink);
+    enum class Start { Preface, Joined };
+
+    explicit Http2Connection(HttpExchangeSink& sink, Start start = Start::Preface);
     Http2Connection(const Http2Connection&) = delete;
     Http2Connection& operator=(const Http2Connection&) = delete;
     ~Http2Connection();
@@ -67,6 +75,8 @@ private:
     using Streams = std::unordered_map<uint32_t, Stream>;
 
     void onRequestBlock(uint32_t streamId, const BlockFields& fields, bool endStream);
+    void onUnknownRequestBlock(uint32_t streamId, bool endStream);
+    void openRequest(uint32_t streamId, HttpRequestHead head, bool endStream);
     void onResponseBlock(const BlockFields& fields);
     void onData(bool client, uint32_t streamId, std::span<const uint8_t> content);
     void onDataLost(bool client, uint32_t streamId);
@@ -79,6 +89,7 @@ private:
     void drop(Streams::iterator stream, HttpProblem problem, std::string_view what);
 
     HttpExchangeSink& sink_;
+    const bool joined_;
     Streams streams_;
     std::size_t bufferedBodies_ = 0;
     std::unique_ptr<Side> client_;

@@ -20,6 +20,10 @@ struct HttpRequestHead {
     std::string target; // path and query as sent ("/dns-query?dns=...")
     std::string contentType;
     bool http2 = false;
+    // HTTP/2 joined mid-connection: the header block could not be decoded (the HPACK state
+    // built before was missed), so method, target and types are unknown and only the body
+    // can tell what the request was.
+    bool fieldsUnknown = false;
 };
 
 enum class HttpProblem {

@@ -9,10 +9,14 @@ usage() {
     cat <<'EOF'
 Usage: tests/bench/doh/run.sh [OPTIONS]
 
-Two workloads, each run in three modes per round (the order rotates from round to round):
+Two workloads, each run in four modes per round (the order rotates from round to round):
 
   attached  mamori_doh_bench: the production DohMonitor (uprobes on every libssl and libgnutls
-            file, one decoder per connection, verdicts back to the kernel), as mamorid runs it;
+            file, one decoder per connection, verdicts back to the kernel), as mamorid runs it
+            with DohMonitor=all-processes;
+  clients   mamori_doh_bench --doh-clients: mamorid's default scope, the same monitor with
+            probes only in processes that connect to port 443 of the DoH server (reported by
+            the DNS engine's cgroup connect hooks), from the moment they are attached;
   detached  mamori_doh_bench --detached: the same process, nothing loaded (the baseline);
   empty     no monitor; perf's counting uprobes on SSL_read and SSL_write of libssl, entry and
             return, as the monitor puts them: the kernel's uprobe mechanism alone, no BPF
@@ -28,9 +32,10 @@ Two workloads, each run in three modes per round (the order rotates from round t
 CPU is read from the cgroups each side runs in (cpu.stat usage_usec: exact scheduler time,
 user + system), separately for the client (curl, wrk), the server (unbound, nginx) and the
 monitor. Servers on CPU 0, clients on CPU 1 (--no-pin: anywhere); the monitor is not pinned.
-After the rounds, one more attached run of each workload with kernel.bpf_stats_enabled=1
-(restored after) gives the programs' own run time and runs per lookup / request; it is not in
-the overhead figures (the statistics cost time themselves).
+After the rounds, one more attached and one more clients run of each workload with
+kernel.bpf_stats_enabled=1 (restored after) give the programs' own run time and runs per
+lookup / request (how many probe hits each unit costs); they are not in the overhead figures
+(the statistics cost time themselves).
 
 Options:
   --build DIR         build directory with tests/bench/doh/mamori_doh_bench (default ./build)
@@ -324,10 +329,11 @@ free_tcp_port() {
 # ---------------------------------------------------------------------------------------------
 # The monitor
 
-start_monitor() { # attached|detached
+start_monitor() { # attached|clients|detached
     local out=$work/monitor.out
     local args=()
     [[ $1 == detached ]] && args=(--detached)
+    [[ $1 == clients ]] && args=(--doh-clients "$cgroup" "$resolver")
     : >"$out"
     start_in_cgroup monitor "$bench" "${args[@]}" >"$out" 2>>"$results/monitor.log" &
     monitor_pid=$!
@@ -473,7 +479,7 @@ run_workload() { # doh|tls
     fi
 }
 
-# One mode of a round: (A), then (B). attached/detached: one mamori_doh_bench for both, its
+# One mode of a round: (A), then (B). attached/clients/detached: one mamori_doh_bench for both, its
 # counters read around each run. empty: perf counting the empty uprobes around each run.
 measure_mode() { # ROUND MODE
     local round=$1 mode=$2 workload before line
@@ -537,11 +543,13 @@ stop_empty_probes() {
     empty_hits=$(awk -F, '$3 ~ /^mbdoh:/ { hits += $1 } END { print hits + 0 }' "$work/perf.out")
 }
 
-# With the kernel's BPF statistics on: the programs' run time and runs per lookup / request.
-program_cost() {
-    local ids line workload units
-    log "programs' own run time (kernel.bpf_stats_enabled=1)"
-    start_monitor attached
+# With the kernel's BPF statistics on: the programs' run time and runs per lookup / request,
+# for one monitor mode (attached: the "programs" rows; clients: "programs-clients").
+program_cost() { # MODE
+    local mode=$1 ids line workload units row=programs
+    [[ $mode == clients ]] && row=programs-clients
+    log "programs' own run time (kernel.bpf_stats_enabled=1, $mode)"
+    start_monitor "$mode"
     mapfile -t ids < <(monitor_programs)
     ((${#ids[@]} > 0)) || die "no BPF programs found in mamori_doh_bench's fds"
     sysctl -q -w kernel.bpf_stats_enabled=1
@@ -551,8 +559,8 @@ program_cost() {
         per_program "${ids[@]}" >"$work/programs-after.txt"
         units=${line#units=}
         units=${units%% *}
-        record stats attached "$workload" "$line"
-        record stats programs "$workload" "$(paste "$work/programs-before.txt" "$work/programs-after.txt" \
+        record stats "$mode" "$workload" "$line"
+        record stats "$row" "$workload" "$(paste "$work/programs-before.txt" "$work/programs-after.txt" \
             | awk -v n="$units" '$6 > $3 {
                 printf "%s%s=%.0f*%.3f", (k++ ? " " : ""), $1, ($5 - $2) / ($6 - $3), ($6 - $3) / n }')"
         log "  $workload: $(tail -n 1 "$results/runs.tsv" | cut -f 4)"
@@ -591,7 +599,7 @@ cpu_all='(v["client_us"] + v["server_us"] + v["monitor_us"]) / v["units"]'
 rate='v["units"] / v["wall_ms"] * 1000'
 
 modes_run() { # the modes this run measured, baseline first
-    echo detached attached
+    echo detached attached clients
     ((empty)) && echo empty
     return 0
 }
@@ -599,7 +607,8 @@ modes_run() { # the modes this run measured, baseline first
 mode_label() {
     case $1 in
     detached) echo "detached (baseline)" ;;
-    attached) echo "attached (DohMonitor)" ;;
+    attached) echo "attached, all processes (DohMonitor)" ;;
+    clients) echo "attached, DoH clients only (default scope)" ;;
     empty) echo "empty uprobes (perf, no program)" ;;
     esac
 }
@@ -635,14 +644,14 @@ overhead_rows() { # MODE
     overhead_row "(B) $m: requests per second" "$m" tls "$rate"
 }
 
-counters_of() { # WORKLOAD -> the attached runs' counters, one line per run
-    awk -F'\t' -v w="$1" '$2 == "attached" && $3 == w && $1 != "stats" { sub(/.*counters: /, "", $4); print "  - round " $1 ": " $4 }' \
+counters_of() { # MODE WORKLOAD -> the runs' counters, one line per run
+    awk -F'\t' -v m="$1" -v w="$2" '$2 == m && $3 == w && $1 != "stats" { sub(/.*counters: /, "", $4); print "  - round " $1 ": " $4 }' \
         "$results/runs.tsv"
 }
 
 # The per-program statistics of the extra round, and what the uprobe programs add up to.
-programs_of() { # WORKLOAD
-    awk -F'\t' -v w="$1" '$1 == "stats" && $2 == "programs" && $3 == w {
+programs_of() { # WORKLOAD [ROW]
+    awk -F'\t' -v w="$1" -v row="${2:-programs}" '$1 == "stats" && $2 == row && $3 == w {
         n = split($4, kv, " "); total_ns = 0; total_runs = 0; text = ""
         for (i = 1; i <= n; i++) { split(kv[i], f, "="); split(f[2], g, "*")
             text = text (i > 1 ? ", " : "") f[1] " " g[1] " ns × " g[2]
@@ -691,14 +700,17 @@ report() {
         echo "| comparison | median | every round |"
         echo "|---|---|---|"
         overhead_rows attached
+        overhead_rows clients
         ((empty)) && overhead_rows empty
         echo
-        echo "Monitor counters over each attached run:"
+        echo "Monitor counters over each run (probed: processes the default scope probed):"
         echo
-        echo "- (A)"
-        counters_of doh
-        echo "- (B)"
-        counters_of tls
+        for mode in attached clients; do
+            echo "- (A), $(mode_label "$mode")"
+            counters_of "$mode" doh
+            echo "- (B), $(mode_label "$mode")"
+            counters_of "$mode" tls
+        done
         echo
         echo "Programs' own run time (kernel.bpf_stats_enabled=1, one extra attached run of each) and the cost per probe hit:"
         echo
@@ -708,6 +720,10 @@ report() {
         echo "- (B), per request"
         programs_of tls
         hit_cost tls
+        echo "- default scope (clients), (A) per name resolved"
+        programs_of doh programs-clients
+        echo "- default scope (clients), (B) per request"
+        programs_of tls programs-clients
     } | tee "$results/table.md"
 }
 
@@ -746,7 +762,7 @@ run_doh >/dev/null
 run_tls 2 >/dev/null
 stop_monitor
 
-mapfile -t modes < <(echo attached; echo detached; ((empty)) && echo empty)
+mapfile -t modes < <(echo attached; echo clients; echo detached; ((empty)) && echo empty)
 for ((round = 1; round <= rounds; round++)); do
     log "round $round of $rounds (load $(cut -d' ' -f1 /proc/loadavg))"
     # Each round starts one mode later than the one before, so no mode always goes first.
@@ -754,7 +770,8 @@ for ((round = 1; round <= rounds; round++)); do
         measure_mode "$round" "${modes[(round - 1 + i) % ${#modes[@]}]}"
     done
 done
-program_cost
+program_cost attached
+program_cost clients
 echo "load after: $(cat /proc/loadavg)" >>"$results/machine.txt"
 log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 report

@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -205,9 +206,9 @@ private:
 // Runs dnssteerclient inside `cgroup`: the child moves itself there (writes "0" to
 // cgroup.procs) and execs at once, so no test code runs in the forked child. Returns its
 // output line. With `ownNetns`, the client runs in a network namespace of its own, like a
-// container's.
+// container's. `pid` (when given) gets the client's process id.
 std::string runClientIn(const fs::path& cgroup, const std::vector<std::string>& args,
-                        bool ownNetns = false) {
+                        bool ownNetns = false, pid_t* pid = nullptr) {
     const std::string procs = (cgroup / "cgroup.procs").string();
     std::vector<std::string> argvStrings{DNS_STEER_CLIENT};
     argvStrings.insert(argvStrings.end(), args.begin(), args.end());
@@ -236,6 +237,9 @@ std::string runClientIn(const fs::path& cgroup, const std::vector<std::string>& 
         ::_exit(127);
     }
     writeEnd.reset();
+    if (pid != nullptr) {
+        *pid = child;
+    }
     std::string output;
     std::array<char, 256> buffer{};
     for (ssize_t got = 0; (got = ::read(readEnd.get(), buffer.data(), buffer.size())) > 0;) {
@@ -397,6 +401,34 @@ TEST_F(DnsSteeringTest, ConnectionsToKnownDohServersAreCountedPerApp) {
     EXPECT_EQ(seen[0].connections, 2U);
     EXPECT_EQ(seen[1].appIndex, DnsSteering::kUnknownApp);
     EXPECT_EQ(seen[1].connections, 1U);
+}
+
+// What the DoH monitor probes: each process, as it connects to port 443 of a known DoH server,
+// from any network namespace (nothing about the connection changes).
+TEST_F(DnsSteeringTest, ProcessesConnectingToKnownDohServersAreReported) {
+    steering->setDohEndpoints({"127.0.0.1"});
+    pid_t first = 0;
+    pid_t inContainer = 0;
+    pid_t otherPort = 0;
+    runClientIn(scope->path(), {"tcp", "127.0.0.1", "443"}, false, &first);
+    runClientIn(scope->path(), {"tcp", "127.0.0.1", "8443"}, false, &otherPort);
+    runClientIn(other->path(), {"tcp", "127.0.0.1", "443"}, true, &inContainer);
+    std::vector<pid_t> reported;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (reported.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+        pollfd ready{steering->dohClientsFd(), POLLIN, 0};
+        ::poll(&ready, 1, 100);
+        steering->consumeDohClients([&](pid_t pid, const std::string& server) {
+            reported.push_back(pid);
+            EXPECT_EQ(server, "127.0.0.1");
+        });
+    }
+    EXPECT_EQ(reported, (std::vector<pid_t>{first, inContainer})) << "not " << otherPort;
+    steering->setEnabled(false);
+    runClientIn(scope->path(), {"tcp", "127.0.0.1", "443"});
+    ::usleep(100000);
+    steering->consumeDohClients([&](pid_t pid, const std::string&) { reported.push_back(pid); });
+    EXPECT_EQ(reported.size(), 2U) << "nothing is reported while disabled";
 }
 
 TEST_F(DnsSteeringTest, ExemptCgroupIsNeverSteered) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -63,8 +64,10 @@ bool toolMissing(const char* tool) {
 // The probes with every event they delivered, pumped like mamorid's loop would.
 class Monitor {
 public:
-    explicit Monitor(TlsLibraryFinder finder = TlsLibraryFinder())
-        : probes_([this](const TlsEvent& event) { events_.push_back(event); }, std::move(finder)) {}
+    explicit Monitor(DohProbes::Scope scope = DohProbes::Scope::AllProcesses,
+                     TlsLibraryFinder finder = TlsLibraryFinder())
+        : probes_([this](const TlsEvent& event) { events_.push_back(event); }, scope,
+                  std::move(finder)) {}
 
     DohProbes& probes() { return probes_; }
     const std::vector<TlsEvent>& events() const { return events_; }
@@ -316,6 +319,50 @@ TEST_F(DohProbesTest, VerdictsDecideWhatTheKernelCopies) {
         MamoriError);
 }
 
+// mamorid's default scope: only processes handed to watchProcess() carry breakpoints. Two
+// s_clients with the same library write the same DoH request line; only the watched one's is
+// seen, and it leaves the watch list when it exits.
+TEST_F(DohProbesTest, WatchedScopeProbesOnlyTheWatchedProcess) {
+    // s_server serves one client at a time: one each.
+    TlsServer server(TlsServer::Mode::Echo);
+    TlsServer otherServer(TlsServer::Mode::Echo);
+    ASSERT_TRUE(server.ready() && otherServer.ready());
+    Monitor monitor(DohProbes::Scope::WatchedProcesses);
+    EXPECT_TRUE(monitor.probes().attachedLibraries().empty()) << "nothing before a watch";
+    Child::Options options;
+    options.stdinPipe = true;
+    const auto client = [](const TlsServer& to) {
+        return std::vector<std::string>{"openssl", "s_client", "-quiet", "-connect",
+                                        "127.0.0.1:" + std::to_string(to.port())};
+    };
+    Child watched(client(server), options);
+    Child other(client(otherServer), options);
+    // Both connected (their handshakes done) before the watch: s_client reads stdin only then.
+    watched.write("hello from watched\n");
+    other.write("hello from other\n");
+    ASSERT_TRUE(server.received("hello from watched", 10s));
+    ASSERT_TRUE(otherServer.received("hello from other", 10s));
+
+    ASSERT_TRUE(monitor.probes().watchProcess(watched.pid()));
+    EXPECT_EQ(monitor.probes().watchedProcesses(), 1U);
+    ASSERT_FALSE(monitor.probes().attachedLibraries().empty()) << "its libssl";
+    const std::string request = "GET " + std::string(kDohPath) + " HTTP/1.1\r\n";
+    watched.write(request);
+    other.write(request);
+    ASSERT_TRUE(monitor.pumpUntil([&] { return monitor.wrote(watched.pid(), "/dns-query"); }));
+    monitor.pumpFor(300ms);
+    EXPECT_TRUE(monitor.of(other.pid(), Kind::Write).empty()) << "the other was not probed";
+
+    EXPECT_THROW(monitor.probes().watchProcess(0), MamoriError);
+    EXPECT_FALSE(monitor.probes().watchProcess(::getpid())) << "the monitor's own process";
+    ::kill(watched.pid(), SIGTERM); // -quiet ignores end of input
+    watched.wait(10s);
+    EXPECT_TRUE(monitor.pumpUntil([&] { return monitor.probes().watchedProcesses() == 0; }))
+        << "an exited process is forgotten";
+    EXPECT_TRUE(monitor.probes().attachedLibraries().empty());
+    EXPECT_FALSE(monitor.probes().watchProcess(watched.pid())) << "gone";
+}
+
 TEST_F(DohProbesTest, GnutlsClientIsSeen) {
     if (toolMissing("gnutls-cli")) {
         GTEST_SKIP() << "gnutls-cli is not installed (package gnutls-bin)";
@@ -401,7 +448,7 @@ TEST_F(DohProbesTest, ExecReportsLoadersAndLoadersReportLibraries) {
     TlsServer server(TlsServer::Mode::Echo);
     ASSERT_TRUE(server.ready());
     test::TempDir fakeProc;
-    Monitor monitor{TlsLibraryFinder(fakeProc.path())};
+    Monitor monitor{DohProbes::Scope::AllProcesses, TlsLibraryFinder(fakeProc.path())};
     ASSERT_TRUE(monitor.probes().attachedLibraries().empty());
     ASSERT_TRUE(monitor.probes().watchedLoaders().empty());
 

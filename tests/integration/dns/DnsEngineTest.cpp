@@ -13,17 +13,23 @@
 #include "PacketCapture.h"
 #include "ResolverNetns.h"
 #include "common/Names.h"
+#include "common/UniqueFd.h"
 #include "dns/DnsSteering.h"
+#include "dns/doh/Base64Url.h"
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <fcntl.h>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace mamori;
 using namespace mamori::test;
@@ -38,6 +44,9 @@ constexpr const char* kFirefox = "org.mozilla.firefox";
 constexpr const char* kMapsScope = "app-gnome-org.gnome.Maps-77.scope";
 constexpr const char* kShardScope = "app-flatpak-org.example.Sharded-5.scope";
 constexpr const char* kSharded = "org.example.Sharded";
+// The host side of resolver 1's veth, where the tests run their own DoH servers (listed in
+// DohEndpoints, so that its port 443 counts as a known DoH server).
+constexpr const char* kDohHttp1Address = "10.53.1.1";
 
 bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
@@ -79,11 +88,18 @@ public:
                   ("mamori-dns-engine-test-" + std::to_string(::getpid()));
         fs::create_directories(cgroup_);
         writeShippedList(harness.configDir() / "resolvers.conf");
+        writeConfig(harness, "all-processes");
+        harness.startDaemon();
+    }
+
+    // The suite's mamori.conf. The DoH monitor probes every process ("all-processes"), so that
+    // short-lived curl runs are seen whole; DohMonitorDefaultScope switches to "true".
+    static void writeConfig(const SystemBusHarness& harness, const std::string& dohMonitor) {
         std::ofstream(harness.configDir() / "mamori.conf")
             << "[Engines]\ndns=true\n\n[Dns]\nStubPort=0\nSteeringCgroup=" << cgroup_.string()
-            << "\nQueryTimeoutMs=700\nDohMonitor=true\nResolverList="
-            << (harness.configDir() / "resolvers.conf").string() << "\n";
-        harness.startDaemon();
+            << "\nQueryTimeoutMs=700\nDohMonitor=" << dohMonitor
+            << "\nDohEndpoints=" << kDohHttp1Address
+            << "\nResolverList=" << (harness.configDir() / "resolvers.conf").string() << "\n";
     }
 
     static void TearDownTestSuite() {
@@ -140,6 +156,20 @@ protected:
                                          (dir / "cgroup.procs").string()};
         command.insert(command.end(), argv.begin(), argv.end());
         return Subprocess::run({command, {}, {}, {}, {}}, 20.0);
+    }
+
+    // Starts argv inside the app scope `scope`, its standard input read from the FIFO `input`
+    // (opened for writing by the caller after this returns), its output dropped.
+    static std::unique_ptr<Subprocess> startInScope(const std::string& scope,
+                                                    const std::vector<std::string>& argv,
+                                                    const fs::path& input) {
+        const auto dir = cgroup_ / scope;
+        fs::create_directories(dir);
+        std::vector<std::string> command{
+            "/bin/sh", "-c", R"(echo $$ > "$0" && f="$1" && shift && exec "$@" < "$f" > /dev/null)",
+            (dir / "cgroup.procs").string(), input.string()};
+        command.insert(command.end(), argv.begin(), argv.end());
+        return std::make_unique<Subprocess>(Subprocess::Options{command, {}, {}, {}, {}});
     }
 
     // The address a name resolves to in an app, by way of `client`.
@@ -637,6 +667,21 @@ protected:
     }
 };
 
+// A DNS query for an A record of `name`, as a DoH client sends it (id 0, RD).
+std::vector<uint8_t> dnsQuery(const std::string& name) {
+    std::vector<uint8_t> query{0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    std::size_t start = 0;
+    while (start <= name.size()) {
+        const auto dot = std::min(name.find('.', start), name.size());
+        query.push_back(static_cast<uint8_t>(dot - start));
+        query.insert(query.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
+                     name.begin() + static_cast<std::ptrdiff_t>(dot));
+        start = dot + 1;
+    }
+    query.insert(query.end(), {0, 0, 1, 0, 1});
+    return query;
+}
+
 TEST_F(DohMonitor, CurlOverHttp2IsSeenWithExactlyTheNamesItAsked) {
     ASSERT_EQ(call("ResetExposure", {"''"}), "ok");
     const auto& r1 = *resolvers_[0];
@@ -664,10 +709,10 @@ TEST_F(DohMonitor, CurlOverHttp2IsSeenWithExactlyTheNamesItAsked) {
 
 TEST_F(DohMonitor, CurlOverHttp1IsSeenToo) {
     const auto& r1 = *resolvers_[0];
-    DohHttp1ServerProcess server("10.53.1.1:8443", r1.issueCertificate("doh1.test"),
-                                 r1.address() + ":53");
-    const auto result = curlDoh(kBrowserScope, "www.http-one.test",
-                                "https://doh1.test:8443/dns-query", "doh1.test:8443:10.53.1.1");
+    DohHttp1ServerProcess server(std::string(kDohHttp1Address) + ":443",
+                                 r1.issueCertificate("doh1.test"), r1.address() + ":53");
+    const auto result = curlDoh(kBrowserScope, "www.http-one.test", "https://doh1.test/dns-query",
+                                std::string("doh1.test:443:") + kDohHttp1Address);
     EXPECT_TRUE(contains(server.log(), "POST /dns-query")) << server.log() << result.err;
     const auto row = waitForRow(kBrowser, "doh1.test", 1);
     ASSERT_TRUE(row) << "DohApps:\n" << dohApps();
@@ -676,24 +721,6 @@ TEST_F(DohMonitor, CurlOverHttp1IsSeenToo) {
 
 TEST_F(DohMonitor, AGnuTlsClientIsSeen) {
     const auto& r1 = *resolvers_[0];
-    // The first process to map libgnutls makes the monitor attach to it (a library that
-    // appears while mamorid runs); that process itself may run ahead of the probes.
-    runInScope("not-an-app.scope", {"/usr/bin/kdig", "-V"});
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    std::vector<std::string> libraries;
-    while (Clock::now() < deadline) {
-        const auto status = property<std::map<std::string, sdbus::Variant>>("Status");
-        libraries = status.at("doh_libraries").get<std::vector<std::string>>();
-        if (std::any_of(libraries.begin(), libraries.end(),
-                        [](const std::string& path) { return contains(path, "libgnutls"); })) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(std::any_of(libraries.begin(), libraries.end(), [](const std::string& path) {
-        return contains(path, "libgnutls");
-    })) << "libgnutls attached once a process mapped it";
-
     const auto result =
         inResolverNetns("app-gnome-org.example.Kdig-7.scope",
                         {"/usr/bin/kdig", "+https", "@" + r1.address(), "+tls-ca=" + r1.caFile(),
@@ -710,19 +737,152 @@ TEST_F(DohMonitor, PlainHttpsThroughTheSameLibraryLeavesNoDnsRecord) {
     const auto www = fs::temp_directory_path() / ("mamori-www-" + std::to_string(::getpid()));
     fs::create_directories(www);
     std::ofstream(www / "index.html") << "<html><body>hello</body></html>\n";
-    DohHttp1ServerProcess server("10.53.1.1:8443", r1.issueCertificate("doh1.test"),
-                                 r1.address() + ":53", www.string());
-    const auto page =
-        inResolverNetns("app-gnome-org.example.Reader-3.scope",
-                        {"/usr/bin/curl", "-4", "-s", "--resolve", "doh1.test:8443:10.53.1.1",
-                         "--cacert", r1.caFile(), "https://doh1.test:8443/index.html"});
+    // Port 443 of a known DoH server: the reader is probed, and the decoder finds no DNS.
+    DohHttp1ServerProcess server(std::string(kDohHttp1Address) + ":443",
+                                 r1.issueCertificate("doh1.test"), r1.address() + ":53",
+                                 www.string());
+    const auto page = inResolverNetns("app-gnome-org.example.Reader-3.scope",
+                                      {"/usr/bin/curl", "-4", "-s", "--resolve",
+                                       std::string("doh1.test:443:") + kDohHttp1Address, "--cacert",
+                                       r1.caFile(), "https://doh1.test/index.html"});
     fs::remove_all(www);
     EXPECT_TRUE(contains(page.out, "hello")) << page.out << page.err;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto rows = property<std::vector<DohRow>>("DohApps");
+    EXPECT_TRUE(std::none_of(rows.begin(), rows.end(),
+                             [](const DohRow& row) {
+                                 return row.get<0>() == "org.example.Reader" &&
+                                        row.get<2>() == "tls-library";
+                             }))
+        << "DohApps:\n"
+        << dohApps();
+}
+
+// The default scope (DohMonitor=true): a long-running client is probed once it connects to
+// port 443 of a known DoH server, its DoH requests on that connection are seen from then on,
+// and it leaves the probed processes when it exits; a client of an unlisted server is never
+// probed.
+TEST_F(DohMonitor, DefaultScopeProbesProcessesThatConnectToADohServer) {
+    writeConfig(*harness_, "true");
+    struct RestoreConfig {
+        ~RestoreConfig() {
+            writeConfig(*harness_, "all-processes");
+            harness_->callAs(0, std::string(names::kRootPath),
+                             std::string(names::iface::kManager) + ".Reload", {});
+        }
+    } restore;
+    ASSERT_EQ(harness_
+                  ->callAs(0, std::string(names::kRootPath),
+                           std::string(names::iface::kManager) + ".Reload", {})
+                  .rfind("ok", 0),
+              0U);
+    using Status = std::map<std::string, sdbus::Variant>;
+    ASSERT_EQ(property<Status>("Status").at("doh_monitor").get<std::string>(), "running");
+    const auto probed = [this] {
+        return property<Status>("Status").at("doh_probed_processes").get<uint32_t>();
+    };
+    const auto& r1 = *resolvers_[0];
+    DohHttp1ServerProcess server(std::string(kDohHttp1Address) + ":443",
+                                 r1.issueCertificate("doh1.test"), r1.address() + ":53");
+    // A process that keeps its DoH connection open, like a browser: it writes what the test
+    // hands it, once it is probed.
+    const fs::path input =
+        fs::temp_directory_path() / ("mamori-doh-in-" + std::to_string(::getpid()));
+    fs::remove(input);
+    ASSERT_EQ(::mkfifo(input.c_str(), 0600), 0);
+    auto client =
+        startInScope("app-gnome-org.example.Daemon-9.scope",
+                     {"/usr/sbin/ip", "netns", "exec", r1.netnsName(), "/usr/bin/openssl",
+                      "s_client", "-quiet", "-connect", std::string(kDohHttp1Address) + ":443",
+                      "-servername", "doh1.test", "-CAfile", r1.caFile()},
+                     input);
+    const UniqueFd toClient(::open(input.c_str(), O_WRONLY | O_CLOEXEC));
+    fs::remove(input);
+    ASSERT_TRUE(toClient);
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (probed() == 0 && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(probed(), 1U) << harness_->daemonLogText();
+    const auto cliStatus = harness_->mamorictl({"dns", "status"});
+    EXPECT_TRUE(contains(cliStatus.out, "DoH monitor       running; 1 probed process\n"))
+        << cliStatus.out << cliStatus.err;
+
+    const std::vector<uint8_t> query = dnsQuery("www.delta.test");
+    const std::string request = "GET /dns-query?dns=" + dns::base64url::encode(query) +
+                                " HTTP/1.1\r\nHost: doh1.test\r\n"
+                                "Accept: application/dns-message\r\n\r\n";
+    ASSERT_EQ(::write(toClient.get(), request.data(), request.size()),
+              static_cast<ssize_t>(request.size()));
+    const auto row = waitForRow("org.example.Daemon", "doh1.test", 1);
+    ASSERT_TRUE(row) << "DohApps:\n" << dohApps() << server.log();
+    EXPECT_EQ(row->get<3>(), 1U);
+
+    client->signal(SIGKILL);
+    client->wait();
+    const auto exitDeadline = Clock::now() + std::chrono::seconds(5);
+    while (probed() != 0 && Clock::now() < exitDeadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(probed(), 0U) << "an exited client is no longer probed";
+
+    // curl keeps its HTTP/2 DoH connection for the transfers that follow, a third of a second
+    // apart: the probes arrive while that connection is open (its header compression state
+    // missed), and the requests after that are read from their bodies. The server is named by
+    // the address curl connected to when the TLS server name went by before the probes.
+    const std::vector<std::string> names{"www.one.test", "www.two.test", "www.three.test",
+                                         "www.four.test"};
+    std::vector<std::string> argv{"/usr/bin/curl",
+                                  "-4",
+                                  "-s",
+                                  "--connect-timeout",
+                                  "2",
+                                  "-m",
+                                  "8",
+                                  "--rate",
+                                  "3/s",
+                                  "--doh-url",
+                                  r1.dohUrl(),
+                                  "--resolve",
+                                  r1.curlResolveArg(),
+                                  "--cacert",
+                                  r1.caFile()};
+    for (const auto& name : names) {
+        argv.push_back("https://" + name + ":9/");
+    }
+    inResolverNetns("app-gnome-org.example.Feeds-4.scope", argv);
+    const auto feedsRow = [this]() -> std::optional<DohRow> {
+        for (const auto& row : property<std::vector<DohRow>>("DohApps")) {
+            if (row.get<0>() == "org.example.Feeds" && row.get<2>() == "tls-library") {
+                return row;
+            }
+        }
+        return std::nullopt;
+    };
+    const auto feedsDeadline = Clock::now() + std::chrono::seconds(5);
+    while ((!feedsRow() || feedsRow()->get<3>() < 3) && Clock::now() < feedsDeadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto feeds = feedsRow();
+    ASSERT_TRUE(feeds) << "DohApps:\n" << dohApps() << harness_->daemonLogText();
+    EXPECT_GE(feeds->get<3>(), 3U) << "every request after the first";
+    EXPECT_LE(feeds->get<3>(), 4U);
+    EXPECT_TRUE(feeds->get<1>() == r1.tlsName() || feeds->get<1>() == r1.address())
+        << feeds->get<1>();
+
+    // DoH to a server nobody listed, on another port, goes unseen in this scope (it is what
+    // DohMonitor=all-processes is for).
+    DohHttp1ServerProcess unlisted(std::string(kDohHttp1Address) + ":8443",
+                                   r1.issueCertificate("doh1.test"), r1.address() + ":53");
+    const auto result = curlDoh("app-gnome-org.example.Unlisted-5.scope", "www.unlisted.test",
+                                "https://doh1.test:8443/dns-query",
+                                std::string("doh1.test:8443:") + kDohHttp1Address);
+    ASSERT_TRUE(contains(unlisted.log(), "POST /dns-query")) << unlisted.log() << result.err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto rows = property<std::vector<DohRow>>("DohApps");
     EXPECT_TRUE(
         std::none_of(rows.begin(), rows.end(),
-                     [](const DohRow& row) { return row.get<0>() == "org.example.Reader"; }))
+                     [](const DohRow& row) { return row.get<0>() == "org.example.Unlisted"; }))
         << "DohApps:\n"
         << dohApps();
 }

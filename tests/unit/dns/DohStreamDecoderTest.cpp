@@ -487,6 +487,61 @@ TEST(DohStreamDecoder, Http2GetAndPostAskTheirQuestions) {
     EXPECT_EQ(outcome.counters.desyncs, 0U);
 }
 
+// The probes arrived while the connection was open (mamorid's default scope attaches them after
+// the client's first DoH connect): the first call seen is frames in the middle of the stream,
+// with HPACK references to a dynamic table nobody saw built. Request bodies still tell: DoH
+// POSTs are read, GETs (whose query is in the unreadable header block) are not. Only whole
+// calls here: a connection is recognised as joined by a first call that is whole frames, and
+// the kernel copies calls whole.
+TEST(DohStreamDecoder, Http2JoinedMidConnectionReadsThePostBodies) {
+    H2 h2;
+    h2.post(1, "before.example");
+    h2.answer(1, "before.example");
+    const auto joinedAt = static_cast<std::ptrdiff_t>(h2.calls.size());
+    h2.post(3, "first-seen.example");
+    h2.answer(3, "first-seen.example");
+    h2.get(5, "unreadable-get.example");
+    h2.post(7, "second-seen.example");
+    const Outcome outcome = runWhole(Exchange(h2.calls.begin() + joinedAt, h2.calls.end()));
+    EXPECT_EQ(outcome.verdict, DohStreamDecoder::Verdict::Doh);
+    EXPECT_FALSE(outcome.stopped);
+    EXPECT_EQ(namesOf(outcome),
+              (std::vector<std::string>{"first-seen.example", "second-seen.example"}));
+    EXPECT_EQ(outcome.questions[0],
+              (DohQuestion{"first-seen.example", rrtype::A, true, "POST", "", ""}))
+        << "method by RFC 8484 (a body), authority and path unknown";
+    EXPECT_EQ(outcome.counters.malformed, 0U);
+}
+
+TEST(DohStreamDecoder, Http2JoinedMidConnectionWithOtherBodiesIsNotDoh) {
+    H2 h2;
+    h2.post(1, "before.example");
+    const auto joinedAt = static_cast<std::ptrdiff_t>(h2.calls.size());
+    const Bytes json = bytesOf(R"({"query": "www.example.com"})");
+    h2.calls.push_back(w(headers(3,
+                                 h2.client.encode({{":method", "POST"},
+                                                   {":scheme", "https"},
+                                                   {":authority", "api.example"},
+                                                   {":path", "/v1/items"},
+                                                   {"content-type", "application/json"}}),
+                                 false) +
+                         data(3, json, true)));
+    h2.post(5, "after.example");
+    const Outcome outcome = runWhole(Exchange(h2.calls.begin() + joinedAt, h2.calls.end()));
+    EXPECT_EQ(outcome.verdict, DohStreamDecoder::Verdict::NotDoh);
+    EXPECT_TRUE(outcome.stopped);
+    EXPECT_TRUE(outcome.questions.empty());
+}
+
+TEST(DohStreamDecoder, Http1AndGarbageAreNeverTakenForJoinedHttp2) {
+    const Outcome http1 = runWhole({w(http1Post("dns.example", query("one.example")))});
+    EXPECT_EQ(namesOf(http1), (std::vector<std::string>{"one.example"}));
+    EXPECT_EQ(http1.verdict, DohStreamDecoder::Verdict::Doh);
+    // Nine bytes that look like a frame header but promise more than the call holds.
+    const Outcome cut = runWhole({w(Bytes{0, 0, 50, 0, 1, 0, 0, 0, 1, 'x'})});
+    EXPECT_EQ(cut.verdict, DohStreamDecoder::Verdict::NotDoh);
+}
+
 TEST(DohStreamDecoder, Http2InterleavedStreamsAreReassembledEach) {
     H2 h2;
     const Bytes a = query("alpha.example");
