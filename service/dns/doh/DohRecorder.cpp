@@ -66,6 +66,10 @@ void DohRecorder::onGetRequest(const HttpRequestHead& head) {
 }
 
 void DohRecorder::onRequestBody(const HttpRequestHead& head, std::span<const uint8_t> body) {
+    // A joined connection's earlier body in the same call may have decided NotDoh already.
+    if (verdict_ == DohVerdict::NotDoh) {
+        return;
+    }
     if (!head.fieldsUnknown) {
         record(head, body, true);
         return;
