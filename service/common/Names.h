@@ -38,6 +38,9 @@ namespace dns {
 inline constexpr std::string_view kShardTarget = "shard";
 inline constexpr std::string_view kSourceMamori = "mamori";
 inline constexpr std::string_view kSourceBypassing = "bypassing";
+// How an app's own DoH was seen (DohApps): in its TLS library, or only by where it connected.
+inline constexpr std::string_view kSeenByTlsLibrary = "tls-library";
+inline constexpr std::string_view kSeenByDestination = "destination";
 inline constexpr std::string_view kStateRunning = "running";
 inline constexpr std::string_view kStateStopped = "stopped";
 inline constexpr std::string_view kStateFailed = "failed";

@@ -1,9 +1,12 @@
 #include "dns/DohActivity.h"
 
+#include "common/Names.h"
+
 namespace mamori::dns {
 
 std::string_view dohSeenByName(DohSeenBy seenBy) {
-    return seenBy == DohSeenBy::TlsLibrary ? "tls-library" : "destination";
+    return seenBy == DohSeenBy::TlsLibrary ? names::dns::kSeenByTlsLibrary
+                                           : names::dns::kSeenByDestination;
 }
 
 DohAppRow* DohActivity::row(std::string_view app, std::string_view server, DohSeenBy seenBy,

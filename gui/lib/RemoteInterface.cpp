@@ -1,0 +1,86 @@
+#include "RemoteInterface.h"
+
+#include "CallError.h"
+#include "QtNames.h"
+#include "ServiceWatcher.h"
+
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+#include <utility>
+
+namespace mamori::gui {
+
+RemoteInterface::RemoteInterface(ServiceWatcher& service, QString path, QString interface,
+                                 QObject* parent)
+    : QObject(parent)
+    , service_(service)
+    , path_(std::move(path))
+    , interface_(std::move(interface)) {
+    QDBusConnection bus = service_.bus();
+    bus.connect(qtName(names::kBusName), path_, qtName(names::iface::kProperties),
+                QStringLiteral("PropertiesChanged"), this,
+                SLOT(onPropertiesChanged(QString, QVariantMap, QStringList)));
+    connect(&service_, &ServiceWatcher::runningChanged, this, [this](bool running) {
+        if (running) {
+            refresh();
+        } else {
+            clear();
+        }
+    });
+    if (service_.running()) {
+        refresh();
+    }
+}
+
+void RemoteInterface::refresh() {
+    QDBusMessage message =
+        QDBusMessage::createMethodCall(qtName(names::kBusName), path_,
+                                       qtName(names::iface::kProperties), QStringLiteral("GetAll"));
+    message << interface_;
+    const quint64 generation = ++generation_;
+    auto* watcher = new QDBusPendingCallWatcher(service_.bus().asyncCall(message), this);
+    connect(watcher, &QDBusPendingCallWatcher::finished, this,
+            [this, generation](QDBusPendingCallWatcher* call) {
+                const QDBusPendingReply<QVariantMap> reply = *call;
+                call->deleteLater();
+                if (generation != generation_ || reply.isError()) {
+                    return; // stale, or the service went away: ServiceWatcher tells
+                }
+                values_ = reply.value();
+                loaded_ = true;
+                Q_EMIT changed();
+            });
+}
+
+void RemoteInterface::call(const QString& method, const QVariantList& arguments, CallMode mode,
+                           CallDone done) {
+    QDBusMessage message =
+        QDBusMessage::createMethodCall(qtName(names::kBusName), path_, interface_, method);
+    message.setArguments(arguments);
+    message.setInteractiveAuthorizationAllowed(mode == CallMode::UserAction);
+    // polkit may wait for the user to type a password: no short timeout for those.
+    const int timeoutMs = mode == CallMode::UserAction ? 5 * 60 * 1000 : -1;
+    auto* watcher = new QDBusPendingCallWatcher(service_.bus().asyncCall(message, timeoutMs), this);
+    connect(watcher, &QDBusPendingCallWatcher::finished, this,
+            [done = std::move(done)](QDBusPendingCallWatcher* call) {
+                const QDBusPendingReply<> reply = *call;
+                call->deleteLater();
+                done(reply.isError() ? describeCallError(reply.error()) : QString());
+            });
+}
+
+void RemoteInterface::onPropertiesChanged(const QString& interface, const QVariantMap&,
+                                          const QStringList&) {
+    if (interface == interface_) {
+        refresh();
+    }
+}
+
+void RemoteInterface::clear() {
+    ++generation_;
+    values_.clear();
+    loaded_ = false;
+    Q_EMIT changed();
+}
+
+} // namespace mamori::gui

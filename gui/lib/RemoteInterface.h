@@ -1,0 +1,60 @@
+// One interface of one of mamorid's objects, seen from the Qt side without blocking: its
+// properties fetched with an asynchronous GetAll (again on PropertiesChanged, on refresh() for
+// the properties that do not announce changes, and whenever the service comes back) and its
+// methods called asynchronously. Calls the user started may ask polkit interactively
+// (CallMode::UserAction); nothing else ever does. Cleared while the service is not running.
+#pragma once
+
+#include <QDBusMessage>
+#include <QObject>
+#include <QString>
+#include <QVariantList>
+#include <QVariantMap>
+#include <QtDBus/QDBusArgument>
+#include <functional>
+
+namespace mamori::gui {
+
+class ServiceWatcher;
+
+class RemoteInterface : public QObject {
+    Q_OBJECT
+public:
+    enum class CallMode { Background, UserAction };
+    // Empty on success, else what went wrong in words (describeCallError).
+    using CallDone = std::function<void(const QString& error)>;
+
+    RemoteInterface(ServiceWatcher& service, QString path, QString interface,
+                    QObject* parent = nullptr);
+
+    // Fetches every property again (asynchronously); changed() follows.
+    void refresh();
+    bool loaded() const { return loaded_; }
+
+    template <typename T> T value(const QString& name) const {
+        return qdbus_cast<T>(values_.value(name));
+    }
+
+    void call(const QString& method, const QVariantList& arguments, CallMode mode, CallDone done);
+
+Q_SIGNALS:
+    // The property values changed (or were cleared because the service went away).
+    void changed();
+
+private Q_SLOTS:
+    void onPropertiesChanged(const QString& interface, const QVariantMap& changedValues,
+                             const QStringList& invalidated);
+
+private:
+    void clear();
+
+    ServiceWatcher& service_;
+    QString path_;
+    QString interface_;
+    QVariantMap values_;
+    bool loaded_ = false;
+    // Replies to GetAll calls made before the latest are stale and dropped.
+    quint64 generation_ = 0;
+};
+
+} // namespace mamori::gui
