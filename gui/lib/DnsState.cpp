@@ -65,15 +65,14 @@ void DnsState::resetExposure(const QString& resolver) {
 
 // Properties that do not announce their change (exposure) follow a change made here too.
 void DnsState::userAction(const QString& method, const QVariantList& arguments) {
-    interface_.call(method, arguments, RemoteInterface::CallMode::UserAction,
-                    [this, method](const QString& error) {
-                        if (!error.isEmpty()) {
-                            Q_EMIT actionFailed(method, error);
-                            return;
-                        }
-                        interface_.refresh();
-                        Q_EMIT actionSucceeded(method);
-                    });
+    interface_.call(method, arguments, CallMode::UserAction, [this, method](const QString& error) {
+        if (!error.isEmpty()) {
+            Q_EMIT actionFailed(method, error);
+            return;
+        }
+        interface_.refresh();
+        Q_EMIT actionSucceeded(method);
+    });
 }
 
 void DnsState::onExposureWarning(const QString& resolver, const QString& source, double bits,

@@ -1,6 +1,5 @@
 #include "RemoteInterface.h"
 
-#include "CallError.h"
 #include "QtNames.h"
 #include "ServiceWatcher.h"
 
@@ -54,19 +53,7 @@ void RemoteInterface::refresh() {
 
 void RemoteInterface::call(const QString& method, const QVariantList& arguments, CallMode mode,
                            CallDone done) {
-    QDBusMessage message =
-        QDBusMessage::createMethodCall(qtName(names::kBusName), path_, interface_, method);
-    message.setArguments(arguments);
-    message.setInteractiveAuthorizationAllowed(mode == CallMode::UserAction);
-    // polkit may wait for the user to type a password: no short timeout for those.
-    const int timeoutMs = mode == CallMode::UserAction ? 5 * 60 * 1000 : -1;
-    auto* watcher = new QDBusPendingCallWatcher(service_.bus().asyncCall(message, timeoutMs), this);
-    connect(watcher, &QDBusPendingCallWatcher::finished, this,
-            [done = std::move(done)](QDBusPendingCallWatcher* call) {
-                const QDBusPendingReply<> reply = *call;
-                call->deleteLater();
-                done(reply.isError() ? describeCallError(reply.error()) : QString());
-            });
+    callMamori(service_.bus(), path_, interface_, method, arguments, mode, this, std::move(done));
 }
 
 void RemoteInterface::onPropertiesChanged(const QString& interface, const QVariantMap&,

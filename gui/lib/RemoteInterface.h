@@ -1,17 +1,16 @@
 // One interface of one of mamorid's objects, seen from the Qt side without blocking: its
 // properties fetched with an asynchronous GetAll (again on PropertiesChanged, on refresh() for
 // the properties that do not announce changes, and whenever the service comes back) and its
-// methods called asynchronously. Calls the user started may ask polkit interactively
-// (CallMode::UserAction); nothing else ever does. Cleared while the service is not running.
+// methods called asynchronously (callMamori). Cleared while the service is not running.
 #pragma once
 
-#include <QDBusMessage>
+#include "AsyncCall.h"
+
 #include <QObject>
 #include <QString>
 #include <QVariantList>
 #include <QVariantMap>
 #include <QtDBus/QDBusArgument>
-#include <functional>
 
 namespace mamori::gui {
 
@@ -20,10 +19,6 @@ class ServiceWatcher;
 class RemoteInterface : public QObject {
     Q_OBJECT
 public:
-    enum class CallMode { Background, UserAction };
-    // Empty on success, else what went wrong in words (describeCallError).
-    using CallDone = std::function<void(const QString& error)>;
-
     RemoteInterface(ServiceWatcher& service, QString path, QString interface,
                     QObject* parent = nullptr);
 
@@ -36,6 +31,7 @@ public:
     }
 
     void call(const QString& method, const QVariantList& arguments, CallMode mode, CallDone done);
+    const QString& path() const { return path_; }
 
 Q_SIGNALS:
     // The property values changed (or were cleared because the service went away).

@@ -17,6 +17,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QDBusConnection>
+#include <QDBusError>
 #include <QSignalSpy>
 #include <QTest>
 #include <csignal>
