@@ -10,10 +10,11 @@ namespace mamori::gui {
 
 DevicesState::DevicesState(ServiceWatcher& service, QObject* parent)
     : QObject(parent)
-    , service_(service)
     , interface_(service, qtName(names::kRootPath), qtName(names::iface::kDevices)) {
     registerDbusTypes();
     connect(&interface_, &RemoteInterface::changed, this, &DevicesState::changed);
+    connect(&interface_, &RemoteInterface::actionSucceeded, this, &DevicesState::actionSucceeded);
+    connect(&interface_, &RemoteInterface::actionFailed, this, &DevicesState::actionFailed);
     QDBusConnection bus = service.bus();
     bus.connect(qtName(names::kBusName), qtName(names::kRootPath), qtName(names::iface::kDevices),
                 QStringLiteral("DeviceWaiting"), this, SLOT(onDeviceWaiting(QDBusObjectPath)));
@@ -39,37 +40,21 @@ bool DevicesState::bluetoothBlocked() const {
 
 void DevicesState::authorize(const QString& deviceId, const QString& scope,
                              const QByteArray& interfaces) {
-    userAction(devicePath(deviceId), qtName(names::iface::kDevice), QStringLiteral("Authorize"),
-               {scope, interfaces});
+    interface_.userAction(devicePath(deviceId), qtName(names::iface::kDevice),
+                          QStringLiteral("Authorize"), {scope, interfaces});
 }
 void DevicesState::block(const QString& deviceId, const QString& scope) {
-    userAction(devicePath(deviceId), qtName(names::iface::kDevice), QStringLiteral("Block"),
-               {scope});
+    interface_.userAction(devicePath(deviceId), qtName(names::iface::kDevice),
+                          QStringLiteral("Block"), {scope});
 }
 void DevicesState::setDefaultPolicy(const QString& policy) {
-    userAction(interface_.path(), qtName(names::iface::kDevices),
-               QStringLiteral("SetDefaultPolicy"), {policy});
+    interface_.userAction(QStringLiteral("SetDefaultPolicy"), {policy});
 }
 void DevicesState::setBluetoothBlocked(bool blocked) {
-    userAction(interface_.path(), qtName(names::iface::kDevices),
-               QStringLiteral("SetBluetoothBlocked"), {blocked});
+    interface_.userAction(QStringLiteral("SetBluetoothBlocked"), {blocked});
 }
 void DevicesState::allowAll(uint seconds) {
-    userAction(interface_.path(), qtName(names::iface::kDevices), QStringLiteral("AllowAll"),
-               {seconds});
-}
-
-void DevicesState::userAction(const QString& path, const QString& interface, const QString& method,
-                              const QVariantList& arguments) {
-    callMamori(service_.bus(), path, interface, method, arguments, CallMode::UserAction, this,
-               [this, method](const QString& error) {
-                   if (!error.isEmpty()) {
-                       Q_EMIT actionFailed(method, error);
-                       return;
-                   }
-                   interface_.refresh();
-                   Q_EMIT actionSucceeded(method);
-               });
+    interface_.userAction(QStringLiteral("AllowAll"), {seconds});
 }
 
 void DevicesState::onDeviceWaiting(const QDBusObjectPath& device) {

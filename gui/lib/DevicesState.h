@@ -52,10 +52,6 @@ private Q_SLOTS:
     void onDeviceWaiting(const QDBusObjectPath& device);
 
 private:
-    void userAction(const QString& path, const QString& interface, const QString& method,
-                    const QVariantList& arguments);
-
-    ServiceWatcher& service_;
     RemoteInterface interface_;
 };
 

@@ -10,6 +10,8 @@ DnsState::DnsState(ServiceWatcher& service, QObject* parent)
     , interface_(service, qtName(names::kRootPath), qtName(names::iface::kDns)) {
     registerDbusTypes();
     connect(&interface_, &RemoteInterface::changed, this, &DnsState::changed);
+    connect(&interface_, &RemoteInterface::actionSucceeded, this, &DnsState::actionSucceeded);
+    connect(&interface_, &RemoteInterface::actionFailed, this, &DnsState::actionFailed);
     QDBusConnection bus = service.bus();
     bus.connect(qtName(names::kBusName), qtName(names::kRootPath), qtName(names::iface::kDns),
                 QStringLiteral("ExposureWarning"), this,
@@ -51,28 +53,16 @@ double DnsState::exposureThreshold() const {
 }
 
 void DnsState::setAssignment(const QString& app, const QString& target) {
-    userAction(QStringLiteral("SetAssignment"), {app, target});
+    interface_.userAction(QStringLiteral("SetAssignment"), {app, target});
 }
 void DnsState::setDefaultTarget(const QString& target) {
-    userAction(QStringLiteral("SetDefaultTarget"), {target});
+    interface_.userAction(QStringLiteral("SetDefaultTarget"), {target});
 }
 void DnsState::setExposureThreshold(double bits) {
-    userAction(QStringLiteral("SetExposureThreshold"), {bits});
+    interface_.userAction(QStringLiteral("SetExposureThreshold"), {bits});
 }
 void DnsState::resetExposure(const QString& resolver) {
-    userAction(QStringLiteral("ResetExposure"), {resolver});
-}
-
-// Properties that do not announce their change (exposure) follow a change made here too.
-void DnsState::userAction(const QString& method, const QVariantList& arguments) {
-    interface_.call(method, arguments, CallMode::UserAction, [this, method](const QString& error) {
-        if (!error.isEmpty()) {
-            Q_EMIT actionFailed(method, error);
-            return;
-        }
-        interface_.refresh();
-        Q_EMIT actionSucceeded(method);
-    });
+    interface_.userAction(QStringLiteral("ResetExposure"), {resolver});
 }
 
 void DnsState::onExposureWarning(const QString& resolver, const QString& source, double bits,

@@ -59,8 +59,6 @@ private Q_SLOTS:
     void onDohDetected(const QString& app, const QString& server, const QString& seenBy);
 
 private:
-    void userAction(const QString& method, const QVariantList& arguments);
-
     RemoteInterface interface_;
 };
 

@@ -1,68 +1,53 @@
 #include "InterfaceWords.h"
 
+#include "common/UsbClasses.h"
+
 #include <QCoreApplication>
 
 namespace mamori::gui {
 
 namespace {
 
-// USB-IF class codes (usb.org "Defined Class Codes").
-constexpr uchar kAudio = 0x01;
-constexpr uchar kCommunications = 0x02;
-constexpr uchar kHid = 0x03;
-constexpr uchar kImage = 0x06;
-constexpr uchar kPrinter = 0x07;
-constexpr uchar kMassStorage = 0x08;
-constexpr uchar kHub = 0x09;
-constexpr uchar kCdcData = 0x0a;
-constexpr uchar kSmartCard = 0x0b;
-constexpr uchar kVideo = 0x0e;
-constexpr uchar kWireless = 0xe0;
-constexpr uchar kVendorSpecific = 0xff;
-// HID boot interface protocols (HID 1.11 section 4.3).
-constexpr uchar kBootKeyboard = 0x01;
-constexpr uchar kBootMouse = 0x02;
-
-QString tr(const char* text) {
-    return QCoreApplication::translate("InterfaceWords", text);
-}
-
 bool isKeyboard(const InterfaceState& interface) {
-    return interface.interfaceClass == kHid && interface.protocol == kBootKeyboard;
+    return interface.interfaceClass == usb::kClassHid &&
+           interface.protocol == usb::kHidKeyboardProtocol;
 }
 
 } // namespace
 
 QString describeInterface(const InterfaceState& interface) {
     switch (interface.interfaceClass) {
-    case kAudio:
-        return tr("audio");
-    case kCommunications:
-    case kCdcData:
-        return tr("network or modem");
-    case kHid:
-        if (interface.protocol == kBootKeyboard) {
-            return tr("keyboard");
+    case usb::kClassAudio:
+        return QCoreApplication::translate("InterfaceWords", "audio");
+    case usb::kClassCommunications:
+    case usb::kClassCdcData:
+        return QCoreApplication::translate("InterfaceWords", "network or modem");
+    case usb::kClassHid:
+        if (interface.protocol == usb::kHidKeyboardProtocol) {
+            return QCoreApplication::translate("InterfaceWords", "keyboard");
         }
-        return interface.protocol == kBootMouse ? tr("mouse") : tr("input device");
-    case kImage:
-        return tr("camera (still images)");
-    case kPrinter:
-        return tr("printer");
-    case kMassStorage:
-        return tr("storage");
-    case kHub:
-        return tr("hub");
-    case kSmartCard:
-        return tr("smart card reader");
-    case kVideo:
-        return tr("camera");
-    case kWireless:
-        return tr("wireless (Bluetooth)");
-    case kVendorSpecific:
-        return tr("vendor-specific");
+        return interface.protocol == usb::kHidMouseProtocol
+                   ? QCoreApplication::translate("InterfaceWords", "mouse")
+                   : QCoreApplication::translate("InterfaceWords", "input device");
+    case usb::kClassImage:
+        return QCoreApplication::translate("InterfaceWords", "camera (still images)");
+    case usb::kClassPrinter:
+        return QCoreApplication::translate("InterfaceWords", "printer");
+    case usb::kClassMassStorage:
+        return QCoreApplication::translate("InterfaceWords", "storage");
+    case usb::kClassHub:
+        return QCoreApplication::translate("InterfaceWords", "hub");
+    case usb::kClassSmartCard:
+        return QCoreApplication::translate("InterfaceWords", "smart card reader");
+    case usb::kClassVideo:
+        return QCoreApplication::translate("InterfaceWords", "camera");
+    case usb::kClassWireless:
+        return QCoreApplication::translate("InterfaceWords", "wireless (Bluetooth)");
+    case usb::kClassVendorSpecific:
+        return QCoreApplication::translate("InterfaceWords", "vendor-specific");
     default:
-        return tr("interface class 0x%1").arg(interface.interfaceClass, 2, 16, QLatin1Char('0'));
+        return QCoreApplication::translate("InterfaceWords", "interface class 0x%1")
+            .arg(interface.interfaceClass, 2, 16, QLatin1Char('0'));
     }
 }
 
@@ -82,7 +67,7 @@ bool keyboardWithOtherFunctions(const MamoriInterfaceList& interfaces) {
     bool other = false;
     for (const auto& interface : interfaces) {
         keyboard = keyboard || isKeyboard(interface);
-        other = other || interface.interfaceClass != kHid;
+        other = other || interface.interfaceClass != usb::kClassHid;
     }
     return keyboard && other;
 }

@@ -56,6 +56,23 @@ void RemoteInterface::call(const QString& method, const QVariantList& arguments,
     callMamori(service_.bus(), path_, interface_, method, arguments, mode, this, std::move(done));
 }
 
+void RemoteInterface::userAction(const QString& method, const QVariantList& arguments) {
+    userAction(path_, interface_, method, arguments);
+}
+
+void RemoteInterface::userAction(const QString& path, const QString& interface,
+                                 const QString& method, const QVariantList& arguments) {
+    callMamori(service_.bus(), path, interface, method, arguments, CallMode::UserAction, this,
+               [this, method](const QString& error) {
+                   if (!error.isEmpty()) {
+                       Q_EMIT actionFailed(method, error);
+                       return;
+                   }
+                   refresh();
+                   Q_EMIT actionSucceeded(method);
+               });
+}
+
 void RemoteInterface::onPropertiesChanged(const QString& interface, const QVariantMap&,
                                           const QStringList&) {
     if (interface == interface_) {

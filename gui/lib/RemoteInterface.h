@@ -33,9 +33,18 @@ public:
     void call(const QString& method, const QVariantList& arguments, CallMode mode, CallDone done);
     const QString& path() const { return path_; }
 
+    // A change the user asked for (polkit may ask them to authenticate): then actionSucceeded,
+    // after which the properties are fetched again, or actionFailed with what went wrong.
+    void userAction(const QString& method, const QVariantList& arguments);
+    // The same on another of mamorid's objects (a device); this interface is fetched again.
+    void userAction(const QString& path, const QString& interface, const QString& method,
+                    const QVariantList& arguments);
+
 Q_SIGNALS:
     // The property values changed (or were cleared because the service went away).
     void changed();
+    void actionSucceeded(const QString& action);
+    void actionFailed(const QString& action, const QString& message);
 
 private Q_SLOTS:
     void onPropertiesChanged(const QString& interface, const QVariantMap& changedValues,

@@ -2,6 +2,7 @@
 
 #include "common/Errors.h"
 #include "common/Log.h"
+#include "common/UsbClasses.h"
 #include "lbm/DeviceEvaluator.h"
 #include "lbm/Parser.h"
 #include "lbm/RuleError.h"
@@ -14,13 +15,13 @@
 namespace mamori::devices {
 namespace {
 
-constexpr uint8_t kClassPerInterface = 0x00;
-constexpr uint8_t kClassHid = 0x03;
-constexpr uint8_t kClassStorage = 0x08;
-constexpr uint8_t kClassMiscellaneous = 0xef;
-constexpr uint8_t kClassVendor = 0xff;
-constexpr uint8_t kBootSubClass = 1;
-constexpr uint8_t kKeyboardProtocol = 1;
+using usb::kClassHid;
+using usb::kClassMiscellaneous;
+using usb::kClassPerInterface;
+constexpr uint8_t kClassStorage = usb::kClassMassStorage;
+constexpr uint8_t kClassVendor = usb::kClassVendorSpecific;
+constexpr uint8_t kBootSubClass = usb::kHidBootSubClass;
+constexpr uint8_t kKeyboardProtocol = usb::kHidKeyboardProtocol;
 
 using MaybeDecision = std::optional<lbm::Decision>;
 

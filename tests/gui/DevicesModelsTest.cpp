@@ -6,6 +6,7 @@
 
 #include "DeviceModel.h"
 #include "DevicesState.h"
+#include "GuiProbeCopy.h"
 #include "ServiceWatcher.h"
 #include "Subprocess.h"
 #include "SystemBusHarness.h"
@@ -51,13 +52,6 @@ DeviceSpec charger() {
     spec.product = "Fast Charger";
     spec.interfaces = {kStorage, kKeyboard};
     return spec;
-}
-
-std::string attribute(const std::string& sysPath, const std::string& name) {
-    std::ifstream in(sysPath + "/" + name);
-    std::string value;
-    std::getline(in, value);
-    return value;
 }
 
 QString qt(std::string_view text) {
@@ -176,8 +170,9 @@ void DevicesModelsTest::aKeyboardNextToStorageIsFlaggedAndCanBeBlocked() {
 }
 
 void DevicesModelsTest::aRefusedDecisionSaysNotAuthorized() {
+    const GuiProbeCopy probe(GUI_PROBE_PATH); // nobody must reach it
     const auto result =
-        harness_->run({GUI_PROBE_PATH, "authorize", kChargerId.toStdString(), "once"},
+        harness_->run({probe.path().string(), "authorize", kChargerId.toStdString(), "once"},
                       mamori::test::uidOf("nobody"));
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.out.rfind("failed: Not authorized: ", 0) == 0, result.out.c_str());

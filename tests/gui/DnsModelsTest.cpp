@@ -9,6 +9,8 @@
 #include "DnsState.h"
 #include "DohAppModel.h"
 #include "ExposureModel.h"
+#include "GuiProbeCopy.h"
+#include "ModelRows.h"
 #include "ResolverModel.h"
 #include "ResolverNetns.h"
 #include "ServiceWatcher.h"
@@ -52,16 +54,6 @@ fs::path cgroupV2Mount() {
         }
     }
     return {};
-}
-
-// The row of `model` whose `role` is `value`; -1 when there is none.
-int rowWhere(const QAbstractItemModel& model, int role, const QVariant& value) {
-    for (int row = 0; row < model.rowCount(); ++row) {
-        if (model.index(row, 0).data(role) == value) {
-            return row;
-        }
-    }
-    return -1;
 }
 
 } // namespace
@@ -186,7 +178,8 @@ void DnsModelsTest::assigningAnAppChangesItsRow() {
 }
 
 void DnsModelsTest::aRefusedChangeSaysNotAuthorized() {
-    const auto result = harness_->run({GUI_PROBE_PATH, "set-assignment", kApp, "quiet"},
+    const GuiProbeCopy probe(GUI_PROBE_PATH); // nobody must reach it
+    const auto result = harness_->run({probe.path().string(), "set-assignment", kApp, "quiet"},
                                       mamori::test::uidOf("nobody"));
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.out.rfind("failed: Not authorized: ", 0) == 0, result.out.c_str());

@@ -87,14 +87,6 @@ DeviceSpec hub(const std::string& name) {
     return spec;
 }
 
-// Reads a sysfs attribute through the test's own LD_PRELOAD, i.e. from the testbed.
-std::string attribute(const std::string& sysPath, const std::string& name) {
-    std::ifstream in(sysPath + "/" + name);
-    std::string value;
-    std::getline(in, value);
-    return value;
-}
-
 std::string errorOf(const std::function<void()>& call) {
     try {
         call();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,15 @@ struct DeviceSpec {
     std::vector<InterfaceSpec> interfaces;
     bool authorized = false;
 };
+
+// A sysfs attribute's first line, read through the test's own LD_PRELOAD, i.e. from the
+// testbed (what mamorid wrote there, e.g. `authorized`).
+inline std::string attribute(const std::string& sysPath, const std::string& name) {
+    std::ifstream in(sysPath + "/" + name);
+    std::string value;
+    std::getline(in, value);
+    return value;
+}
 
 inline constexpr InterfaceSpec kKeyboard{3, 1, 1};
 inline constexpr InterfaceSpec kMouse{3, 1, 2};
