@@ -49,6 +49,17 @@ void KeyFile::fail(int line, const std::string& message) const {
     throw KeyFileError(source_, line, message);
 }
 
+void KeyFile::readKnownKeys(const KeyFileGroup& group,
+                            const std::function<bool(const KeyFileEntry&)>& read,
+                            std::vector<std::string>& warnings) const {
+    for (const auto& entry : group.entries) {
+        if (!read(entry)) {
+            warnings.push_back(source_ + ":" + std::to_string(entry.line) + ": unknown key '" +
+                               entry.key + "' in [" + group.name + "], ignored");
+        }
+    }
+}
+
 KeyFile KeyFile::parse(std::string_view text, std::string source) {
     KeyFile file(std::move(source));
     int lineNo = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,6 +63,12 @@ public:
     bool boolValue(const KeyFileEntry& entry) const;
     unsigned long unsignedValue(const KeyFileEntry& entry, unsigned long max) const;
     [[noreturn]] void fail(int line, const std::string& message) const;
+
+    // Hands each entry of `group` to `read`; an entry it does not know (false) becomes the
+    // warning "<source>:<line>: unknown key 'K' in [G], ignored". KeyFileErrors pass through.
+    void readKnownKeys(const KeyFileGroup& group,
+                       const std::function<bool(const KeyFileEntry&)>& read,
+                       std::vector<std::string>& warnings) const;
 
 private:
     std::string source_;

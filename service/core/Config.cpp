@@ -25,26 +25,30 @@ std::string unknown(const KeyFile& file, int line, const std::string& what) {
 }
 
 void readDaemonGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfig& out) {
-    for (const auto& entry : group.entries) {
-        if (entry.key == "LogLevel") {
-            const auto level = levelFromName(entry.value);
-            if (!level) {
-                file.fail(entry.line, "LogLevel: expected error, warning, notice, info or debug, "
-                                      "got '" +
-                                          entry.value + "'");
+    file.readKnownKeys(
+        group,
+        [&](const KeyFileEntry& entry) {
+            if (entry.key == "LogLevel") {
+                const auto level = levelFromName(entry.value);
+                if (!level) {
+                    file.fail(entry.line,
+                              "LogLevel: expected error, warning, notice, info or debug, "
+                              "got '" +
+                                  entry.value + "'");
+                }
+                out.config.logLevel = *level;
+            } else if (entry.key == "PolkitTimeoutSec") {
+                const auto seconds = file.unsignedValue(entry, kMaxPolkitTimeoutSec);
+                if (seconds == 0) {
+                    file.fail(entry.line, "PolkitTimeoutSec: must be at least 1");
+                }
+                out.config.polkitTimeout = std::chrono::seconds(seconds);
+            } else {
+                return false;
             }
-            out.config.logLevel = *level;
-        } else if (entry.key == "PolkitTimeoutSec") {
-            const auto seconds = file.unsignedValue(entry, kMaxPolkitTimeoutSec);
-            if (seconds == 0) {
-                file.fail(entry.line, "PolkitTimeoutSec: must be at least 1");
-            }
-            out.config.polkitTimeout = std::chrono::seconds(seconds);
-        } else {
-            out.warnings.push_back(
-                unknown(file, entry.line, "key '" + entry.key + "' in [Daemon]"));
-        }
-    }
+            return true;
+        },
+        out.warnings);
 }
 
 void readEnginesGroup(const KeyFile& file, const KeyFileGroup& group, LoadedConfig& out) {

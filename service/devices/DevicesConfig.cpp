@@ -71,13 +71,9 @@ bool readEntry(const KeyFile& file, const KeyFileEntry& entry, DevicesConfig& co
 void readDevicesConfig(const KeyFile& file, const KeyFileGroup& group, DevicesConfig& config,
                        std::vector<std::string>& warnings) {
     try {
-        for (const auto& entry : group.entries) {
-            if (!readEntry(file, entry, config)) {
-                warnings.push_back(file.source() + ":" + std::to_string(entry.line) +
-                                   ": unknown key '" + entry.key + "' in [" + group.name +
-                                   "], ignored");
-            }
-        }
+        file.readKnownKeys(
+            group, [&](const KeyFileEntry& entry) { return readEntry(file, entry, config); },
+            warnings);
     } catch (const KeyFileError& e) {
         throw MamoriError(ErrorCode::BadConfig, e.what());
     }

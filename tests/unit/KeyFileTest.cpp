@@ -1,8 +1,11 @@
 #include "common/KeyFile.h"
 
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 using mamori::KeyFile;
+using mamori::KeyFileEntry;
 using mamori::KeyFileError;
 
 TEST(KeyFile, ParsesGroupsKeysAndLineNumbers) {
@@ -71,4 +74,23 @@ TEST(KeyFile, TypedValuesNameTheKey) {
 
 TEST(KeyFile, MissingFileIsNotAnError) {
     EXPECT_FALSE(KeyFile::load("/nonexistent/mamori/test.conf").has_value());
+}
+
+TEST(KeyFile, UnknownKeysBecomeWarningsNamingTheirPlace) {
+    const auto file = KeyFile::parse("[Dns]\nStubPort=53\nColour=blue\n", "mamori.conf");
+    std::vector<std::string> known;
+    std::vector<std::string> warnings;
+    file.readKnownKeys(
+        file.groups().front(),
+        [&](const KeyFileEntry& entry) {
+            if (entry.key != "StubPort") {
+                return false;
+            }
+            known.push_back(entry.value);
+            return true;
+        },
+        warnings);
+    EXPECT_EQ(known, std::vector<std::string>{"53"});
+    EXPECT_EQ(warnings,
+              std::vector<std::string>{"mamori.conf:3: unknown key 'Colour' in [Dns], ignored"});
 }
