@@ -84,6 +84,9 @@ while (($#)); do
 done
 
 die() { echo "run.sh: $*" >&2; exit 1; }
+# The resolver's network namespace and certificates (shared with the other bench scripts).
+# shellcheck source=../lib/resolver-netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/resolver-netns.sh"
 log() { echo "[$(date +%T)] $*" >&2; }
 
 for n in "$rounds" "$latency_queries" "$seconds" "$clients" "$outstanding"; do
@@ -173,34 +176,11 @@ trap 'exit 143' TERM
 # Setup
 
 setup_network() {
-    # Leftovers of a run that was killed (the lock says none is running now).
-    ip link delete "$host_if" 2>/dev/null || true
-    ip netns delete "$netns" 2>/dev/null || true
-    if ip -o -4 addr show | grep -q ' 10\.60\.0\.'; then
-        die "10.60.0.0/24 is already in use on this host: $(ip -o -4 addr show | grep ' 10\.60\.0\.')"
-    fi
-    ip netns add "$netns"
-    ip link add "$host_if" type veth peer name "$peer_if" netns "$netns"
-    ip addr add 10.60.0.1/24 dev "$host_if"
-    ip link set "$host_if" up
-    ip -n "$netns" addr add "$resolver/24" dev "$peer_if"
-    ip -n "$netns" link set "$peer_if" up
-    ip -n "$netns" link set lo up
+    bench_setup_netns "$netns" "$host_if" "$peer_if" 10.60.0 "$resolver"
 }
 
 make_certificates() {
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout "$work/ca.key" -out "$work/ca.pem" -days 2 -subj "/CN=Mamori DNS bench CA" \
-        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-        2>"$work/openssl.log" || die "openssl (CA) failed: $(cat "$work/openssl.log")"
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout "$work/server.key" -out "$work/server.csr" -subj "/CN=$tls_name" \
-        2>>"$work/openssl.log" || die "openssl (key) failed: $(cat "$work/openssl.log")"
-    printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-        "$tls_name" >"$work/server.ext"
-    openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-        -set_serial 4242 -days 2 -extfile "$work/server.ext" -out "$work/server.pem" \
-        2>>"$work/openssl.log" || die "openssl (certificate) failed: $(cat "$work/openssl.log")"
+    bench_make_certificates "$work" "Mamori DNS bench CA" "DNS:$tls_name" 4242
 }
 
 # What both unbound instances share: no daemon, no chroot, no validator (nothing may try to
