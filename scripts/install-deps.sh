@@ -27,8 +27,10 @@ packages=(
   knot-dnsutils gnutls-bin
   # real servers under learned sandbox profiles, and the load tools of the benchmarks
   nginx memcached curl wrk libmemcached-tools
-  # gui
-  qt6-base-dev qt6-base-dev-tools
+  # gui: the client library, the tray app (widgets, the exposure chart, SVG icons, libnotify
+  # popups), its translation tools, and Xvfb for its tests and screenshots
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-tools-dev
+  qt6-l10n-tools libnotify-dev xvfb xauth
 )
 
 missing=()

@@ -56,7 +56,7 @@ stop() {
 build_and_install() {
     bash "$root/scripts/install-deps.sh"
     cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DMAMORI_BUILD_TESTS=OFF -DMAMORI_BUILD_GUI=OFF >/dev/null
+        -DMAMORI_BUILD_TESTS=OFF -DMAMORI_BUILD_GUI=ON >/dev/null
     cmake --build "$root/build-release" -j "$(nproc)"
     cmake --install "$root/build-release" >/dev/null
 }

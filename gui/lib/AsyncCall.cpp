@@ -18,6 +18,14 @@ constexpr int kUserActionTimeoutMs = 5 * 60 * 1000;
 void callMamori(const QDBusConnection& bus, const QString& path, const QString& interface,
                 const QString& method, const QVariantList& arguments, CallMode mode,
                 QObject* context, CallDone done) {
+    callMamori(
+        bus, path, interface, method, arguments, mode, context,
+        [done = std::move(done)](const QDBusMessage&, const QString& error) { done(error); });
+}
+
+void callMamori(const QDBusConnection& bus, const QString& path, const QString& interface,
+                const QString& method, const QVariantList& arguments, CallMode mode,
+                QObject* context, CallReplied replied) {
     QDBusMessage message =
         QDBusMessage::createMethodCall(qtName(names::kBusName), path, interface, method);
     message.setArguments(arguments);
@@ -25,10 +33,11 @@ void callMamori(const QDBusConnection& bus, const QString& path, const QString& 
     const int timeoutMs = mode == CallMode::UserAction ? kUserActionTimeoutMs : -1;
     auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(message, timeoutMs), context);
     QObject::connect(watcher, &QDBusPendingCallWatcher::finished, context,
-                     [done = std::move(done)](QDBusPendingCallWatcher* call) {
+                     [replied = std::move(replied)](QDBusPendingCallWatcher* call) {
                          const QDBusPendingReply<> reply = *call;
                          call->deleteLater();
-                         done(reply.isError() ? describeCallError(reply.error()) : QString());
+                         replied(reply.reply(),
+                                 reply.isError() ? describeCallError(reply.error()) : QString());
                      });
 }
 

@@ -162,6 +162,8 @@ QVariant DeviceModel::data(const QModelIndex& index, int role) const {
         return describeInterfaces(device.interfaces);
     case KeyboardWithOthersRole:
         return keyboardWithOtherFunctions(device.interfaces);
+    case InterfacesRole:
+        return QVariant::fromValue(device.interfaces);
     case StatusRole:
         return device.status;
     case DecidedByRole:
@@ -188,6 +190,7 @@ QHash<int, QByteArray> DeviceModel::roleNames() const {
             {PortRole, "port"},
             {InterfaceWordsRole, "interfaceWords"},
             {KeyboardWithOthersRole, "keyboardWithOthers"},
+            {InterfacesRole, "interfaces"},
             {StatusRole, "status"},
             {DecidedByRole, "decidedBy"},
             {WaitingReasonRole, "waitingReason"},

@@ -47,6 +47,9 @@ public:
         InterfaceWordsRole,
         // A keyboard next to other functions: what the popup warns about.
         KeyboardWithOthersRole,
+        // MamoriInterfaceList: each interface's number, class codes and whether it is allowed
+        // (the per-interface toggles).
+        InterfacesRole,
         // names::device::kStatus*.
         StatusRole,
         DecidedByRole,

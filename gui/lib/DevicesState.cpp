@@ -4,6 +4,7 @@
 #include "QtNames.h"
 #include "ServiceWatcher.h"
 
+#include <QDBusMessage>
 #include <QDBusObjectPath>
 
 namespace mamori::gui {
@@ -55,6 +56,15 @@ void DevicesState::setBluetoothBlocked(bool blocked) {
 }
 void DevicesState::allowAll(uint seconds) {
     interface_.userAction(QStringLiteral("AllowAll"), {seconds});
+}
+
+void DevicesState::listRules() {
+    interface_.userQuery(QStringLiteral("ListRules"), {}, [this](const QDBusMessage& reply) {
+        Q_EMIT rulesListed(qdbus_cast<MamoriRuleList>(reply.arguments().value(0)));
+    });
+}
+void DevicesState::removeRule(const QString& name) {
+    interface_.userAction(QStringLiteral("RemoveRule"), {name});
 }
 
 void DevicesState::onDeviceWaiting(const QDBusObjectPath& device) {

@@ -4,6 +4,7 @@
 // whole (default policy, Bluetooth, the allow-all window). Asynchronous (RemoteInterface).
 #pragma once
 
+#include "DbusTypes.h"
 #include "RemoteInterface.h"
 
 #include <QByteArray>
@@ -38,6 +39,10 @@ public:
     void setDefaultPolicy(const QString& policy);
     void setBluetoothBlocked(bool blocked);
     void allowAll(uint seconds);
+    // The remembered decisions and rules (polkit: devices.manage), as rulesListed; forgetting
+    // one by name lists them again.
+    void listRules();
+    void removeRule(const QString& name);
 
     static QString devicePath(const QString& deviceId);
 
@@ -47,6 +52,7 @@ Q_SIGNALS:
     void actionFailed(const QString& action, const QString& message);
     // A device began waiting for the user's decision (its id, as DeviceModel's IdRole).
     void deviceWaiting(const QString& deviceId);
+    void rulesListed(const MamoriRuleList& rules);
 
 private Q_SLOTS:
     void onDeviceWaiting(const QDBusObjectPath& device);

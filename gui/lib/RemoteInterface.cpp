@@ -73,6 +73,19 @@ void RemoteInterface::userAction(const QString& path, const QString& interface,
                });
 }
 
+void RemoteInterface::userQuery(const QString& method, const QVariantList& arguments,
+                                std::function<void(const QDBusMessage& reply)> replied) {
+    callMamori(service_.bus(), path_, interface_, method, arguments, CallMode::UserAction, this,
+               [this, method, replied = std::move(replied)](const QDBusMessage& reply,
+                                                            const QString& error) {
+                   if (!error.isEmpty()) {
+                       Q_EMIT actionFailed(method, error);
+                       return;
+                   }
+                   replied(reply);
+               });
+}
+
 void RemoteInterface::onPropertiesChanged(const QString& interface, const QVariantMap&,
                                           const QStringList&) {
     if (interface == interface_) {

@@ -11,6 +11,7 @@
 #include <QVariantList>
 #include <QVariantMap>
 #include <QtDBus/QDBusArgument>
+#include <functional>
 
 namespace mamori::gui {
 
@@ -39,6 +40,11 @@ public:
     // The same on another of mamorid's objects (a device); this interface is fetched again.
     void userAction(const QString& path, const QString& interface, const QString& method,
                     const QVariantList& arguments);
+
+    // A question the user asked that returns something and that polkit may have to authorize
+    // (reading the stored device rules): `replied` gets the reply, or actionFailed says why not.
+    void userQuery(const QString& method, const QVariantList& arguments,
+                   std::function<void(const QDBusMessage& reply)> replied);
 
 Q_SIGNALS:
     // The property values changed (or were cleared because the service went away).

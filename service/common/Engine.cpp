@@ -1,15 +1,17 @@
 #include "common/Engine.h"
 
+#include "common/Names.h"
+
 namespace mamori {
 
 std::string_view engineName(Engine engine) {
     switch (engine) {
     case Engine::Dns:
-        return "dns";
+        return names::engine::kDns;
     case Engine::Sandbox:
-        return "sandbox";
+        return names::engine::kSandbox;
     case Engine::Devices:
-        return "devices";
+        return names::engine::kDevices;
     }
     return "unknown";
 }

@@ -23,6 +23,13 @@ inline constexpr std::string_view kObjectManager = "org.freedesktop.DBus.ObjectM
 inline constexpr std::string_view kProperties = "org.freedesktop.DBus.Properties";
 } // namespace iface
 
+// The engines' names (Manager's Engines property, SetEngineEnabled, [Engines] in mamori.conf).
+namespace engine {
+inline constexpr std::string_view kDns = "dns";
+inline constexpr std::string_view kSandbox = "sandbox";
+inline constexpr std::string_view kDevices = "devices";
+} // namespace engine
+
 // Values of the Devices and Device interfaces' string arguments and properties.
 namespace device {
 inline constexpr std::string_view kScopeOnce = "once";
@@ -31,6 +38,10 @@ inline constexpr std::string_view kStatusWaiting = "waiting";
 inline constexpr std::string_view kStatusAuthorized = "authorized";
 inline constexpr std::string_view kStatusPartlyAuthorized = "partly-authorized";
 inline constexpr std::string_view kStatusBlocked = "blocked";
+// DefaultPolicy: what happens to a device nobody has decided about.
+inline constexpr std::string_view kPolicyAllow = "allow";
+inline constexpr std::string_view kPolicyAsk = "ask";
+inline constexpr std::string_view kPolicyBlock = "block";
 } // namespace device
 
 // Values of the Dns interface's string arguments and properties.

@@ -1,6 +1,7 @@
 #include "devices/DevicesConfig.h"
 
 #include "common/Errors.h"
+#include "common/Names.h"
 
 #include <array>
 #include <utility>
@@ -10,9 +11,9 @@ namespace {
 
 constexpr unsigned long kMaxApprovalTimeoutSec = 3600;
 
-constexpr std::array kPolicyNames = {std::pair{DefaultPolicy::Allow, std::string_view("allow")},
-                                     std::pair{DefaultPolicy::Ask, std::string_view("ask")},
-                                     std::pair{DefaultPolicy::Block, std::string_view("block")}};
+constexpr std::array kPolicyNames = {std::pair{DefaultPolicy::Allow, names::device::kPolicyAllow},
+                                     std::pair{DefaultPolicy::Ask, names::device::kPolicyAsk},
+                                     std::pair{DefaultPolicy::Block, names::device::kPolicyBlock}};
 
 std::vector<std::filesystem::path> splitPaths(const KeyFile& file, const KeyFileEntry& entry) {
     std::vector<std::filesystem::path> paths;
@@ -85,7 +86,7 @@ std::string_view defaultPolicyName(DefaultPolicy policy) {
             return name;
         }
     }
-    return "ask";
+    return names::device::kPolicyAsk;
 }
 
 std::optional<DefaultPolicy> parseDefaultPolicy(std::string_view text) {

@@ -67,9 +67,7 @@ void DevicesModelsTest::initTestCase() {
     if (const auto reason = SystemBusHarness::unavailableReason(); !reason.empty()) {
         QSKIP(reason.c_str());
     }
-    const char* preload = std::getenv("LD_PRELOAD");
-    if (preload == nullptr ||
-        std::string_view(preload).find("libumockdev-preload") == std::string_view::npos) {
+    if (!umockdevPreloaded()) {
         QSKIP("needs umockdev's LD_PRELOAD: run under umockdev-wrapper (ctest does)");
     }
     harness_ = std::make_unique<SystemBusHarness>();
@@ -104,12 +102,7 @@ void DevicesModelsTest::cleanupTestCase() {
 }
 
 std::string DevicesModelsTest::plug(const DeviceSpec& spec) {
-    auto path = testbed_->addDevice(hub_, spec);
-    testbed_->uevent(path, "add");
-    for (std::size_t i = 0; i < spec.interfaces.size(); ++i) {
-        testbed_->uevent(path + "/" + spec.name + ":1." + std::to_string(i), "add");
-    }
-    return path;
+    return testbed_->plug(hub_, spec);
 }
 
 int DevicesModelsTest::rowOf(const QString& id) const {

@@ -6,6 +6,7 @@
 #include "DnsModelsTest.h"
 
 #include "AppAssignmentModel.h"
+#include "AppScope.h"
 #include "DnsState.h"
 #include "DohAppModel.h"
 #include "ExposureModel.h"
@@ -41,21 +42,6 @@ constexpr const char* kScope = "app-gnome-org.example.Gui-1.scope";
 constexpr const char* kApp = "org.example.Gui";
 constexpr int kWaitMs = 10000;
 
-// Where cgroup v2 is mounted (the DNS engine attaches its hooks to a directory there).
-fs::path cgroupV2Mount() {
-    std::ifstream mounts("/proc/self/mounts");
-    std::string device;
-    std::string point;
-    std::string type;
-    std::string rest;
-    while (mounts >> device >> point >> type && std::getline(mounts, rest)) {
-        if (type == "cgroup2") {
-            return point;
-        }
-    }
-    return {};
-}
-
 } // namespace
 
 DnsModelsTest::DnsModelsTest() = default;
@@ -81,14 +67,7 @@ void DnsModelsTest::initTestCase() {
     harness_ = std::make_unique<SystemBusHarness>();
     cgroup_ = cgroupRoot / ("mamori-gui-test-" + std::to_string(::getpid()));
     fs::create_directories(cgroup_ / kScope);
-    const auto list = harness_->configDir() / "resolvers.conf";
-    std::ofstream(list) << "[Resolver r3]\nName=Plain resolver\nAddress=" << resolver_->address()
-                        << "\nPort=53\nProtocol=do53\n\n[Resolver quiet]\nName=Nobody home\n"
-                        << "Address=192.0.2.254\nPort=53\nProtocol=do53\n\n"
-                        << "[Policy]\nDefault=r3\nShard=r3;quiet\n";
-    std::ofstream(harness_->configDir() / "mamori.conf")
-        << "[Engines]\ndns=true\n\n[Dns]\nStubPort=0\nSteeringCgroup=" << cgroup_.string()
-        << "\nGuardInterfaces=none\nDohMonitor=false\nResolverList=" << list.string() << "\n";
+    writeDnsTestConfig(harness_->configDir(), resolver_->address(), cgroup_);
     harness_->startDaemon();
 
     const QString address = QString::fromStdString(harness_->address());
@@ -188,10 +167,7 @@ void DnsModelsTest::aRefusedChangeSaysNotAuthorized() {
 }
 
 mamori::test::RunResult DnsModelsTest::inScope(const std::vector<std::string>& argv) const {
-    std::vector<std::string> command{"/bin/sh", "-c", R"(echo $$ > "$0" && exec "$@")",
-                                     (cgroup_ / kScope / "cgroup.procs").string()};
-    command.insert(command.end(), argv.begin(), argv.end());
-    return mamori::test::Subprocess::run({command, {}, {}, {}, {}}, 20.0);
+    return runInScope(cgroup_ / kScope, argv);
 }
 
 void DnsModelsTest::exposureFollowsRealQueries() {

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <umockdev.h>
 #include <vector>
 
@@ -27,6 +29,14 @@ struct DeviceSpec {
     std::vector<InterfaceSpec> interfaces;
     bool authorized = false;
 };
+
+// Whether this process runs under umockdev's LD_PRELOAD (umockdev-wrapper), without which a
+// testbed is invisible to the code under test.
+inline bool umockdevPreloaded() {
+    const char* preload = std::getenv("LD_PRELOAD");
+    return preload != nullptr &&
+           std::string_view(preload).find("libumockdev-preload") != std::string_view::npos;
+}
 
 // A sysfs attribute's first line, read through the test's own LD_PRELOAD, i.e. from the
 // testbed (what mamorid wrote there, e.g. `authorized`).
@@ -129,6 +139,16 @@ public:
 
     void uevent(const std::string& path, const std::string& action) {
         umockdev_testbed_uevent(testbed_.get(), path.c_str(), action.c_str());
+    }
+    // Plugging in, as the kernel announces it: the device, then each interface ("add" uevents).
+    // Returns the device's sysfs path.
+    std::string plug(const std::string& parent, const DeviceSpec& spec) {
+        auto path = addDevice(parent, spec);
+        uevent(path, "add");
+        for (std::size_t i = 0; i < spec.interfaces.size(); ++i) {
+            uevent(path + "/" + spec.name + ":1." + std::to_string(i), "add");
+        }
+        return path;
     }
     void remove(const std::string& path) {
         umockdev_testbed_remove_device(testbed_.get(), path.c_str());
