@@ -2,7 +2,9 @@
 
 #include "DesktopNotifications.h"
 #include "DnsState.h"
+#include "QtNames.h"
 #include "SandboxState.h"
+#include "common/Names.h"
 
 namespace mamori::gui {
 
@@ -17,15 +19,17 @@ EventNotifier::EventNotifier(DnsState& dns, SandboxState& sandbox,
 
 void EventNotifier::onExposureWarning(const QString& resolver, const QString& source, double bits,
                                       qulonglong domains, double threshold) {
-    const QString who = source.isEmpty() ? tr("your apps") : source;
+    const QString seen =
+        source == qtName(names::dns::kSourceBypassing)
+            ? tr("Asked directly by apps that bypass Mamori, %1 has seen %n distinct site(s)", "",
+                 int(domains))
+            : tr("Through Mamori, the resolver %1 has seen %n distinct site(s)", "", int(domains));
     post(exposure_, tr("%1 knows a lot about your browsing").arg(resolver),
-         tr("From %1, the resolver %2 has seen %n distinct site(s): %3 bits of information, over "
-            "your threshold of %4 bits. Spread your apps over more resolvers on the DNS page, "
-            "or forget what it learned.",
-            "", int(domains))
-             .arg(who, resolver)
-             .arg(bits, 0, 'f', 1)
-             .arg(threshold, 0, 'f', 1));
+         seen.arg(resolver) +
+             tr(": %1 bits of information, over your threshold of %2 bits. Spread your apps over "
+                "more resolvers on the DNS page, or forget what it learned.")
+                 .arg(bits, 0, 'f', 1)
+                 .arg(threshold, 0, 'f', 1));
 }
 
 void EventNotifier::onDohDetected(const QString& app, const QString& server, const QString&) {

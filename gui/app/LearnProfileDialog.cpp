@@ -36,8 +36,7 @@ LearnProfileDialog::LearnProfileDialog(QWidget* parent)
     auto* intro = new QLabel(
         tr("Mamori runs the program once and records what it needs. Use it as you normally "
            "would, then quit it: the profile is written when it ends. Recording needs an "
-           "administrator's approval, and the program runs as the administrator while it is "
-           "recorded: learn only programs you trust."),
+           "administrator's approval; the program itself runs as you."),
         this);
     intro->setWordWrap(true);
     layout->addWidget(intro);

@@ -1,7 +1,8 @@
 // Learning a sandbox profile from the Sandboxes page: the user names the profile and the
 // program; `mamori-run --learn` (through pkexec: its recorder is a BPF program) runs the program
-// while recording what it needs (as root, like the learner itself), and writes the profile to
-// the user's profile folder when the program ends. Its summary appears as it comes.
+// as the user (the learner takes PKEXEC_UID) while recording what it needs, and writes the
+// profile, theirs, to their profile folder when the program ends. Its report appears as it
+// comes.
 #pragma once
 
 #include <QDialog>

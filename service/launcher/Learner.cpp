@@ -4,6 +4,7 @@
 #include "common/KeyFile.h"
 #include "common/Log.h"
 #include "common/UniqueFd.h"
+#include "launcher/InvokingUser.h"
 #include "launcher/Launcher.h"
 #include "sandbox/ProfileLoader.h"
 #include "sandbox/SyscallGroups.h"
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string_view>
@@ -195,7 +197,7 @@ private:
 class Child {
 public:
     Child(const std::string& path, const std::vector<std::string>& command,
-          const SignalGuard& signals) {
+          const SignalGuard& signals, const std::optional<InvokingUser>& runAs) {
         std::array<int, 2> goPipe{};
         std::array<int, 2> errorPipe{};
         if (::pipe2(goPipe.data(), O_CLOEXEC) != 0) {
@@ -223,7 +225,8 @@ public:
             // Without the parent's ends, the child sees EOF should the learner die first.
             ::close(goWrite_.get());
             ::close(errorRead_.get());
-            execWhenTold(path.c_str(), argv.data(), goRead.get(), errorWrite.get(), signals);
+            execWhenTold(path.c_str(), argv.data(), goRead.get(), errorWrite.get(), signals,
+                         runAs ? &*runAs : nullptr);
         }
     }
     ~Child() {
@@ -279,7 +282,8 @@ public:
 
 private:
     [[noreturn]] static void execWhenTold(const char* path, char* const* argv, int goRead,
-                                          int errorWrite, const SignalGuard& signals) {
+                                          int errorWrite, const SignalGuard& signals,
+                                          const InvokingUser* runAs) {
         signals.restore();
         char byte = 0;
         ssize_t n = 0;
@@ -288,6 +292,11 @@ private:
         } while (n < 0 && errno == EINTR);
         if (n != 1) {
             ::_exit(kExitLauncherError); // the learner went away before tracking us
+        }
+        if (runAs != nullptr && !runAs->become()) {
+            const int error = errno;
+            [[maybe_unused]] const auto written = ::write(errorWrite, &error, sizeof error);
+            ::_exit(kExitCannotExecute);
         }
         ::execv(path, argv);
         const int error = errno;
@@ -374,13 +383,14 @@ int learn(const LearnOptions& options) {
     const std::string binary = absoluteCommand(options.command.front());
     checkProfileOptions(options, binary);
     checkOutputWritable(options.output);
+    const auto runAs = InvokingUser::fromEnvironment();
 
     SyscallRecorder recorder;
     recorder.setPhaseSwitches(switches);
     int waitStatus = 0;
     {
         const SignalGuard signals;
-        Child child(binary, options.command, signals);
+        Child child(binary, options.command, signals, runAs);
         recorder.track(child.pid(), SyscallRecorder::StartAt::NextExec);
         child.go(binary);
         waitStatus = child.wait(signals);
@@ -392,6 +402,10 @@ int learn(const LearnOptions& options) {
     // What we write must load: check before it replaces anything.
     const sandbox::Profile profile = sandbox::ProfileLoader({}).loadText(text, options.output);
     writeFileAtomically(options.output, text);
+    if (runAs && ::chown(options.output.c_str(), runAs->uid, runAs->gid) != 0) {
+        log::warning("cannot give " + options.output + " to " + runAs->name + ": " +
+                     std::strerror(errno));
+    }
     warnAboutGaps(options, phases, recorder.stats());
     printSummary(options, profile, phases, waitStatus);
     return exitStatus(waitStatus);

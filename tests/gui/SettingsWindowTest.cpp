@@ -9,7 +9,9 @@
 
 #include "AboutPage.h"
 #include "AppScope.h"
+#include "DesktopNotifications.h"
 #include "DnsPage.h"
+#include "EventNotifier.h"
 #include "ExposureChart.h"
 #include "GuiProbeCopy.h"
 #include "ModelRows.h"
@@ -21,6 +23,7 @@
 #include "Subprocess.h"
 #include "SystemBusHarness.h"
 #include "TableView.h"
+#include "TestNotificationServer.h"
 
 #include <QAbstractButton>
 #include <QAbstractSpinBox>
@@ -136,15 +139,23 @@ void SettingsWindowTest::initTestCase() {
         QStringLiteral("browser"),
         QStringLiteral("[Application]\nId=org.example.Browser\n\n[Syscalls]\n"
                        "Allow=@system-service;ioctl;prctl\nDeny=ptrace\n"));
+    // Down to what r3 learned (alpha.test twice, beta.test, gamma.test: 1.5 bits): a warning.
+    notificationServer_ = std::make_unique<TestNotificationServer>();
+    QVERIFY2(notificationServer_->error().isEmpty(), qPrintable(notificationServer_->error()));
+    notifications_ = std::make_unique<DesktopNotifications>(QStringLiteral("Mamori"));
+    events_ = std::make_unique<EventNotifier>(states_->dns, states_->sandbox, *notifications_);
     states_->dns.setExposureThreshold(1.5);
     QTRY_COMPARE_WITH_TIMEOUT(states_->dns.exposureThreshold(), 1.5, kWaitMs);
 }
 
 void SettingsWindowTest::cleanupTestCase() {
+    events_.reset();
+    notifications_.reset();
     window_.reset();
     states_.reset();
     QDBusConnection::disconnectFromBus(QStringLiteral("mamori-window-test"));
     harness_.reset();
+    notificationServer_.reset();
     std::error_code ignored;
     fs::remove(cgroup_ / kScope, ignored);
     fs::remove(cgroup_, ignored);
@@ -174,6 +185,16 @@ void SettingsWindowTest::theDnsPageShowsResolversAppsAndWhatTheyLearned() {
         (states_->dns.refresh(), page->chart()->bitsByResolver().value(QStringLiteral("r3")) > 1.0),
         kWaitMs);
     QVERIFY(page->chart()->accessibleDescription().contains(QStringLiteral("r3")));
+}
+
+void SettingsWindowTest::anExposureWarningBecomesANotification() {
+    const QString summary = QStringLiteral("r3 knows a lot about your browsing");
+    QTRY_COMPARE_WITH_TIMEOUT(notificationServer_->countAbout(summary), qsizetype(1), kWaitMs);
+    const QString body = notificationServer_->latestAbout(summary)->body;
+    QVERIFY2(body.startsWith(QStringLiteral("Through Mamori, the resolver r3 has seen 3 distinct "
+                                            "site(s): 1.5 bits of information, over your "
+                                            "threshold of 1.5 bits.")),
+             qPrintable(body));
 }
 
 void SettingsWindowTest::assigningAResolverOnThePageReachesTheService() {

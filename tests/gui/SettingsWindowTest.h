@@ -14,7 +14,11 @@ class SystemBusHarness;
 struct RunResult;
 } // namespace mamori::test
 
+class TestNotificationServer;
+
 namespace mamori::gui {
+class DesktopNotifications;
+class EventNotifier;
 struct ServiceStates;
 class SettingsWindow;
 } // namespace mamori::gui
@@ -29,6 +33,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void theDnsPageShowsResolversAppsAndWhatTheyLearned();
+    void anExposureWarningBecomesANotification();
     void assigningAResolverOnThePageReachesTheService();
     void aRefusedChangeIsNamedInTheWindow();
     void theAboutPageShowsFeaturesAndEngines();
@@ -45,4 +50,7 @@ private:
     std::filesystem::path cgroup_;
     std::unique_ptr<mamori::gui::ServiceStates> states_;
     std::unique_ptr<mamori::gui::SettingsWindow> window_;
+    std::unique_ptr<TestNotificationServer> notificationServer_;
+    std::unique_ptr<mamori::gui::DesktopNotifications> notifications_;
+    std::unique_ptr<mamori::gui::EventNotifier> events_;
 };

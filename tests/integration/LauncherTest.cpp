@@ -12,6 +12,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -239,6 +240,34 @@ TEST_F(LauncherTest, ShippedCurlProfileIsRefusedWithoutTheSupervisor) {
     const RunResult result = Subprocess::run(o);
     EXPECT_EQ(result.exitCode, 125);
     EXPECT_NE(result.err.find("refuses execve"), std::string::npos) << result.err;
+}
+
+// Learning from the tray goes through pkexec: the learner is root for its recorder, but the
+// program it learns runs as the user who asked, and the profile becomes theirs.
+TEST_F(LauncherTest, LearningThroughPkexecRunsTheProgramAsTheUserWhoAsked) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root: the learner's recorder is a BPF program";
+    }
+    const uid_t nobody = uidOf("nobody");
+    const auto output = dir_.path() / "learned-id.profile";
+    Subprocess::Options o;
+    o.argv = {launcher().string(), "--learn", output.string(), "--", "/usr/bin/id", "-u"};
+    o.env = {{"PKEXEC_UID", std::to_string(nobody)}};
+    const auto result = Subprocess::run(o);
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(result.out, std::to_string(nobody) + "\n");
+    struct stat info {};
+    ASSERT_EQ(::stat(output.c_str(), &info), 0);
+    EXPECT_EQ(info.st_uid, nobody);
+
+    // Root asking for itself learns as root; a value that is no uid is refused by name.
+    o.env = {{"PKEXEC_UID", "0"}};
+    EXPECT_EQ(Subprocess::run(o).out, "0\n");
+    o.env = {{"PKEXEC_UID", "alice"}};
+    const auto refused = Subprocess::run(o);
+    EXPECT_EQ(refused.exitCode, 125);
+    EXPECT_NE(refused.err.find("PKEXEC_UID='alice' is not a user id"), std::string::npos)
+        << refused.err;
 }
 
 } // namespace

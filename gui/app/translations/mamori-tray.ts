@@ -520,18 +520,8 @@
 <context>
     <name>mamori::gui::EventNotifier</name>
     <message>
-        <source>your apps</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 knows a lot about your browsing</source>
         <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>From %1, the resolver %2 has seen %n distinct site(s): %3 bits of information, over your threshold of %4 bits. Spread your apps over more resolvers on the DNS page, or forget what it learned.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
     </message>
     <message>
         <source>%1 looks up names on its own</source>
@@ -554,6 +544,22 @@
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
+    </message>
+    <message numerus="yes">
+        <source>Asked directly by apps that bypass Mamori, %1 has seen %n distinct site(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Through Mamori, the resolver %1 has seen %n distinct site(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>: %1 bits of information, over your threshold of %2 bits. Spread your apps over more resolvers on the DNS page, or forget what it learned.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -658,7 +664,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Mamori runs the program once and records what it needs. Use it as you normally would, then quit it: the profile is written when it ends. Recording needs an administrator&apos;s approval, and the program runs as the administrator while it is recorded: learn only programs you trust.</source>
+        <source>Mamori runs the program once and records what it needs. Use it as you normally would, then quit it: the profile is written when it ends. Recording needs an administrator&apos;s approval; the program itself runs as you.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1,0 +1,16 @@
+// The QtTest class of EnglishPluralsTest.cpp.
+#pragma once
+
+#include <QObject>
+#include <QTranslator>
+
+class EnglishPluralsTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void countsReadAsEnglish_data();
+    void countsReadAsEnglish();
+
+private:
+    QTranslator translator_;
+};
