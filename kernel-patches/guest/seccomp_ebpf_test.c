@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define ALLOW SECCOMP_RET_ALLOW
 #define DENY(e) (SECCOMP_RET_ERRNO | (e))
@@ -275,6 +277,54 @@ static void stacked(void) {
     reportChild("stacked-with-classic", inChild(stackedBody, 0));
 }
 
+// A serialized pair: nanosleep and getppid are one group (bpf_seccomp_serialize(1)). While
+// one thread sleeps in nanosleep, another thread's getppid waits until it returns; getpid, not
+// in the group, does not wait.
+static void* sleepInGroup(void* unused) {
+    (void)unused;
+    const struct timespec nap = {0, 400 * 1000 * 1000};
+    syscall(__NR_nanosleep, &nap, NULL);
+    return NULL;
+}
+
+static double millisecondsOf(long nr) {
+    struct timespec start;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    syscall(nr);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    return (double)(end.tv_sec - start.tv_sec) * 1e3 + (double)(end.tv_nsec - start.tv_nsec) / 1e6;
+}
+
+static int serializeBody(int unused) {
+    (void)unused;
+    const struct bpf_insn insns[] = {
+        LDX_W(BPF_REG_0, BPF_REG_1, NR),
+        JEQ_IMM(BPF_REG_0, __NR_nanosleep, 3),
+        JEQ_IMM(BPF_REG_0, __NR_getppid, 2),
+        MOV32_IMM(BPF_REG_0, ALLOW),
+        EXIT(),
+        MOV64_IMM(BPF_REG_1, 1),
+        CALL(BPF_FUNC_seccomp_serialize),
+        MOV32_IMM(BPF_REG_0, ALLOW),
+        EXIT(),
+    };
+    if (install(insns, sizeof insns / sizeof insns[0]) != 0) {
+        return 2;
+    }
+    pthread_t sleeper;
+    if (pthread_create(&sleeper, NULL, sleepInGroup, NULL) != 0) {
+        return 3;
+    }
+    const struct timespec settle = {0, 100 * 1000 * 1000};
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &settle, NULL);
+    const double unrelated = millisecondsOf(__NR_getpid);
+    const double paired = millisecondsOf(__NR_getppid);
+    pthread_join(sleeper, NULL);
+    printf("  during the group's nanosleep: getpid %.1f ms, getppid %.1f ms\n", unrelated, paired);
+    return paired >= 150 && unrelated < 50 ? 0 : 1;
+}
+
 int main(void) {
     probe();
     readOnlyContext();
@@ -282,5 +332,6 @@ int main(void) {
     phases();
     pathArgument();
     stacked();
+    reportChild("serialized-pair", inChild(serializeBody, 0));
     return failures == 0 ? 0 : 1;
 }

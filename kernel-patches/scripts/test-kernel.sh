@@ -9,7 +9,7 @@ kernel=$("$here/scripts/build-kernel.sh" "$@" | tail -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for test in seccomp_ebpf_test; do
-    cc -static -O2 -Wall -Werror -isystem "$kernel/usr/include" -I "$here/guest" \
+    cc -static -O2 -Wall -Werror -pthread -isystem "$kernel/usr/include" -I "$here/guest" \
         -o "$work/$test" "$here/guest/$test.c"
 done
 "$here/scripts/run-guest.sh" "$kernel" "$work"/*_test
