@@ -32,18 +32,29 @@ DeviceApprovalPrompt::DeviceApprovalPrompt(DevicesState& devices, DeviceModel& m
     connect(&model_, &QAbstractItemModel::dataChanged, this, &DeviceApprovalPrompt::sync);
     connect(&model_, &QAbstractItemModel::rowsInserted, this, &DeviceApprovalPrompt::sync);
     connect(&model_, &QAbstractItemModel::rowsRemoved, this, &DeviceApprovalPrompt::sync);
+    // Only the prompt's own answers are its business: the Devices page reports its own.
+    const auto isAnswer = [](const QString& action) {
+        return action == QStringLiteral("Authorize") || action == QStringLiteral("Block");
+    };
+    connect(&devices_, &DevicesState::actionSucceeded, this,
+            [this, isAnswer](const QString& action) {
+                if (isAnswer(action) && answersInFlight_ > 0) {
+                    --answersInFlight_;
+                }
+            });
     connect(&devices_, &DevicesState::actionFailed, this,
-            [this](const QString& action, const QString& message) {
-                if (action != QStringLiteral("Authorize") && action != QStringLiteral("Block")) {
+            [this, isAnswer](const QString& action, const QString& message) {
+                if (!isAnswer(action) || answersInFlight_ == 0) {
                     return;
                 }
+                --answersInFlight_;
                 notifications_.post({tr("Mamori could not apply your answer"),
                                      message,
                                      QStringLiteral("dialog-error"),
                                      {},
                                      DesktopNotifications::Urgency::Normal,
                                      0});
-                Q_EMIT failed(QString(), message);
+                Q_EMIT failed(message);
             });
     sync();
 }
@@ -59,9 +70,8 @@ void DeviceApprovalPrompt::setPaused(bool paused) {
         return;
     }
     paused_ = paused;
-    if (paused_) {
-        // Prompts already shown stay: pausing is about new ones.
-    } else {
+    // Prompts already shown stay: pausing is about new ones.
+    if (!paused_) {
         sync();
     }
     Q_EMIT pausedChanged(paused_);
@@ -224,6 +234,7 @@ void DeviceApprovalPrompt::decide(const QString& deviceId, ApprovalDecision deci
     if (row < 0) {
         return;
     }
+    ++answersInFlight_;
     switch (decision) {
     case ApprovalDecision::AllowOnce:
         model_.authorize(row, qtName(names::device::kScopeOnce));

@@ -52,8 +52,9 @@ Q_SIGNALS:
                  const QString& why);
     // A prompt appeared (by notification, or by dialog when `dialog`).
     void prompted(const QString& deviceId, bool dialog);
-    // Sending an answer failed (e.g. not authorized); also shown as a notification.
-    void failed(const QString& deviceId, const QString& message);
+    // One of the prompt's answers was refused (e.g. not authorized); also shown as a
+    // notification.
+    void failed(const QString& message);
 
 private:
     struct Pending;
@@ -74,6 +75,8 @@ private:
     std::chrono::milliseconds guard_ = kDefaultGuard;
     std::chrono::milliseconds timeout_ = kDefaultTimeout;
     bool paused_ = false;
+    // Answers sent and not yet acknowledged by mamorid.
+    int answersInFlight_ = 0;
 };
 
 } // namespace mamori::gui
