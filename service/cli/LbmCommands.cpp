@@ -8,6 +8,7 @@
 #include "lbm/ConstantFolder.h"
 #include "lbm/Disassembler.h"
 #include "lbm/Interpreter.h"
+#include "lbm/LbmHooks.h"
 #include "lbm/Parser.h"
 #include "lbm/ProgramLoader.h"
 #include "lbm/RuleError.h"
@@ -30,7 +31,8 @@ using namespace mamori::lbm;
 constexpr const char* kLbmUsage =
     "lbm check FILE | lbm compile FILE [-o OUT] [--target lbm|xdp] | lbm dump FILE "
     "[--target lbm|xdp] | lbm test FILE --packet HEX|--packet-file F "
-    "[--subsystem usb|hci|l2cap] [--set FIELD=VALUE]...";
+    "[--subsystem usb|hci|l2cap] [--set FIELD=VALUE]... | lbm attach FILE | lbm detach | "
+    "lbm status";
 
 [[noreturn]] void usage(const std::string& problem) {
     throw CliError(kExitUsage, problem + "; usage: mamorictl " + kLbmUsage);
@@ -309,6 +311,78 @@ int lbmTest(const Options& global, const LbmOptions& options) {
     return kExitOk;
 }
 
+void requireRoot(const std::string& verb) {
+    if (geteuid() != 0) {
+        throw CliError(kExitNotAuthorized, "lbm " + verb +
+                                               " changes the kernel's LBM hooks (BPF_PROG_ATTACH) "
+                                               "and needs root; try sudo");
+    }
+}
+
+void requirePatch() {
+    if (!LbmHooks::available()) {
+        throw CliError(kExitFailure, "this kernel has no LBM hooks (/sys/kernel/lbm is missing): "
+                                     "they come with the LBM patches in kernel-patches/");
+    }
+}
+
+// What mamorid's devices engine does with its rule files, by hand: for a patched kernel
+// without mamorid (the qemu guest of kernel-patches/) and for trying a rule file out.
+int lbmAttach(const LbmOptions& options) {
+    requireRoot("attach");
+    requirePatch();
+    const Program program = compileRules(loadRules(options.file), Target::LbmProgram);
+    if (program.rules.empty()) {
+        usage(options.file + " has no packet rules to attach");
+    }
+    const LbmInstallResult result = LbmHooks::install(program);
+    std::string hooks;
+    for (const auto& hook : result.hooks) {
+        hooks += (hooks.empty() ? "" : ", ") + hook;
+    }
+    std::cout << options.file << ": " << program.rules.size() << " packet rules on " << hooks;
+    if (result.replaced > 0) {
+        std::cout << " (replaced " << result.replaced << " earlier Mamori filter attachments)";
+    }
+    std::cout << '\n';
+    return kExitOk;
+}
+
+int lbmDetach() {
+    requireRoot("detach");
+    requirePatch();
+    const unsigned removed = LbmHooks::removeOurs();
+    std::cout << "took " << removed << " Mamori filter attachment" << (removed == 1 ? "" : "s")
+              << " off the LBM hooks\n";
+    return kExitOk;
+}
+
+int lbmStatus(const Options& global) {
+    requireRoot("status");
+    requirePatch();
+    const auto hooks = LbmHooks::status();
+    if (global.json) {
+        JsonWriter json;
+        json.beginArray();
+        for (const auto& hook : hooks) {
+            json.beginObject().key("hook").value(hook.hook).key("mamori_programs");
+            json.value(static_cast<unsigned long>(hook.ourPrograms)).key("other_programs");
+            json.value(static_cast<unsigned long>(hook.otherPrograms)).key("packets");
+            json.value(static_cast<unsigned long>(hook.packets)).key("dropped");
+            json.value(static_cast<unsigned long>(hook.dropped)).endObject();
+        }
+        json.endArray();
+        std::cout << json.str() << '\n';
+        return kExitOk;
+    }
+    for (const auto& hook : hooks) {
+        std::cout << hook.hook << ": " << hook.ourPrograms << " Mamori, " << hook.otherPrograms
+                  << " other programs; " << hook.packets << " packets, " << hook.dropped
+                  << " dropped\n";
+    }
+    return kExitOk;
+}
+
 } // namespace
 
 int commandLbm(Bus& /*bus*/, const Options& options, const Arguments& args) {
@@ -316,7 +390,14 @@ int commandLbm(Bus& /*bus*/, const Options& options, const Arguments& args) {
         usage("no lbm action given");
     }
     const std::string& verb = args.front();
-    if (verb != "check" && verb != "compile" && verb != "dump" && verb != "test") {
+    if (verb == "detach" || verb == "status") {
+        if (args.size() > 1) {
+            usage("lbm " + verb + " takes no arguments");
+        }
+        return verb == "detach" ? lbmDetach() : lbmStatus(options);
+    }
+    if (verb != "check" && verb != "compile" && verb != "dump" && verb != "test" &&
+        verb != "attach") {
         usage("unknown lbm action '" + verb + "'");
     }
     const LbmOptions lbm = parseOptions(args);
@@ -328,6 +409,9 @@ int commandLbm(Bus& /*bus*/, const Options& options, const Arguments& args) {
     }
     if (verb == "dump") {
         return lbmDump(lbm);
+    }
+    if (verb == "attach") {
+        return lbmAttach(lbm);
     }
     return lbmTest(options, lbm);
 }

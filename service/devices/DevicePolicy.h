@@ -51,6 +51,9 @@ public:
     // Why the device looks like BadUSB; empty when it does not.
     static std::string badUsbReason(const lbm::DeviceDescription& device);
 
+    // Every rule of the administrator's files, packet rules included (PacketFilter's input).
+    const lbm::RuleFile& adminRules() const { return adminRules_; }
+
 private:
     lbm::RuleFile adminRules_;
     bool allowFirstKeyboard_;

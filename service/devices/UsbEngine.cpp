@@ -5,6 +5,7 @@
 #include "devices/DecisionStore.h"
 #include "devices/DeviceIdentity.h"
 #include "devices/DevicePolicy.h"
+#include "devices/PacketFilter.h"
 #include "devices/UdevMonitor.h"
 #include "devices/UsbSysfs.h"
 
@@ -136,6 +137,9 @@ void UsbEngine::start() {
     if (!enforcing_) {
         log::warning("devices: enforcement is off (config Enforce=false or mamori.devices=off); "
                      "USB devices are only reported");
+    }
+    if (enforcing_) {
+        PacketFilter::apply(policy_->adminRules());
     }
     monitor_ = std::make_unique<UdevMonitor>();
     const auto present = monitor_->presentDevices();

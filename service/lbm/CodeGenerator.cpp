@@ -288,6 +288,7 @@ Program CodeGenerator::compile(const RuleFile& file) {
                 emitPayloadReload();
             }
             emitRule(file.rules[plan[i].index], plan[i].index, program);
+            program.rules.back().subsystem = plan[i].subsystem;
         }
         assembler_.bind(groupEnd);
     }

@@ -43,6 +43,7 @@ struct RuleCode {
     std::string name;
     Action action = Action::Drop;
     size_t firstInstruction = 0;
+    Subsystem subsystem = Subsystem::UsbUrb; // the packets it is guarded to
 };
 
 struct Program {

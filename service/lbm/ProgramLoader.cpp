@@ -1,8 +1,11 @@
 #include "lbm/ProgramLoader.h"
 
+#include "patched_kernel.h"
+
 #include <bpf/bpf.h>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <stdexcept>
@@ -23,9 +26,11 @@ int loadOnce(const Program& program, char* log, size_t logSize, uint32_t logLeve
     options.log_buf = log;
     options.log_size = static_cast<uint32_t>(logSize);
     options.log_level = logLevel;
-    const int fd =
-        bpf_prog_load(BPF_PROG_TYPE_XDP, "mamori_lbm", "GPL", program.instructions.data(),
-                      program.instructions.size(), &options);
+    const auto type = program.target == Target::LbmProgram
+                          ? static_cast<bpf_prog_type>(MAMORI_BPF_PROG_TYPE_LBM)
+                          : BPF_PROG_TYPE_XDP;
+    const int fd = bpf_prog_load(type, "mamori_lbm", "GPL", program.instructions.data(),
+                                 program.instructions.size(), &options);
     return fd >= 0 ? fd : -errno;
 }
 
@@ -72,10 +77,11 @@ std::string ProgramLoader::logTail(const std::string& log, size_t lines) {
 }
 
 UniqueFd ProgramLoader::load(const Program& program) {
-    if (program.target != Target::XdpHarness) {
+    // The program type's number means something else on kernels without the patch.
+    if (program.target == Target::LbmProgram && !std::filesystem::exists(MAMORI_LBM_SYSFS_DIR)) {
         throw std::invalid_argument(
-            "only the XDP harness form of a filter loads on this kernel (the LBM program type "
-            "needs the LBM kernel patch)");
+            "this kernel has no LBM program type (" MAMORI_LBM_SYSFS_DIR
+            " is missing): packet filters need the LBM patches from kernel-patches/");
     }
     // First without a log: verification is faster and the log is only needed on failure.
     int result = loadOnce(program, nullptr, 0, 0);

@@ -123,6 +123,18 @@ TEST(DaemonCommandLine, HelpVersionAndBadArguments) {
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(bad.err.find("unknown argument '--frobnicate'"), std::string::npos);
 
+    // The feature probe on its own: one line per feature, the patched ones naming the patches
+    // on this stock kernel (the qemu guest shows them found).
+    const auto probe = Subprocess::run({{MAMORID_PATH, "--probe"}, {}, {}, {}, {}});
+    EXPECT_EQ(probe.exitCode, 0) << probe.err;
+    for (const auto name : names::feature::kAll) {
+        EXPECT_NE(("\n" + probe.out).find("\n" + std::string(name) + " "), std::string::npos)
+            << name << " missing in:\n"
+            << probe.out;
+    }
+    EXPECT_NE(probe.out.find("needs the LBM patches from kernel-patches/"), std::string::npos)
+        << probe.out;
+
     const auto ctlHelp = Subprocess::run({{MAMORICTL_PATH, "--help"}, {}, {}, {}, {}});
     EXPECT_EQ(ctlHelp.exitCode, 0);
     EXPECT_NE(ctlHelp.out.find("engine enable|disable NAME"), std::string::npos);
