@@ -32,7 +32,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-tools-dev
   qt6-l10n-tools libnotify-dev xvfb xauth
   # kernel-patches/: Debian's 6.1 source, what building it needs, and qemu to boot it
-  linux-source-6.1 flex bison bc cpio rsync qemu-system-x86
+  linux-source-6.1 flex bison bc cpio rsync qemu-system-x86 libcap-dev
 )
 
 missing=()

@@ -1,10 +1,14 @@
 // The seccomp-eBPF series in the guest: each case installs a hand-written eBPF filter in a
 // child process and checks what the filter decided — results no classic filter could give
 // (a count, a phase, a string behind a pointer), so each PASS is the eBPF filter's doing.
+#define _GNU_SOURCE // setresuid
+#define GUEST_SUITE "seccomp-ebpf"
 #include "bpf_insn.h"
+#include "guest_report.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/btf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -23,17 +27,6 @@
 #define ARG(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 
 static char verifierLog[65536];
-static int failures;
-
-static void report(const char* name, int ok, const char* why) {
-    if (ok) {
-        printf("PASS seccomp-ebpf %s\n", name);
-    } else {
-        printf("FAIL seccomp-ebpf %s: %s\n", name, why);
-        ++failures;
-    }
-    fflush(stdout);
-}
 
 // A case run in a child: it held when the child exited with 0.
 static void reportChild(const char* name, int status) {
@@ -325,6 +318,166 @@ static int serializeBody(int unused) {
     return paired >= 150 && unrelated < 50 ? 0 : 1;
 }
 
+// Task storage of the calling process: keyctl allowed 3 times per process. Two processes
+// under the same filter each get their own 3 (a map shared by the sandbox would give the
+// second none); the storage lives in a BPF_MAP_TYPE_TASK_STORAGE map, which needs BTF for its
+// key and value: a two-type BTF blob (int, u64) is built here by hand.
+enum { kPerProcessLimit = 3, kPerProcessCalls = 5 };
+
+static int loadIntBtf(void) {
+    struct {
+        struct btf_header header;
+        struct btf_type intType;
+        uint32_t intData;
+        struct btf_type u64Type;
+        uint32_t u64Data;
+        char strings[9];
+    } __attribute__((packed)) blob = {
+        .header = {.magic = BTF_MAGIC,
+                   .version = BTF_VERSION,
+                   .hdr_len = sizeof blob.header,
+                   .type_off = 0,
+                   .type_len = 2 * (sizeof(struct btf_type) + 4),
+                   .str_off = 2 * (sizeof(struct btf_type) + 4),
+                   .str_len = 9},
+        .intType = {.name_off = 1, .info = BTF_KIND_INT << 24, .size = 4},
+        .intData = (BTF_INT_SIGNED << 24) | 32,
+        .u64Type = {.name_off = 5, .info = BTF_KIND_INT << 24, .size = 8},
+        .u64Data = 64,
+        .strings = "\0int\0u64",
+    };
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.btf = (uint64_t)(uintptr_t)&blob;
+    attr.btf_size = sizeof blob;
+    return (int)bpf_call(BPF_BTF_LOAD, &attr);
+}
+
+static int taskStorageMap(void) {
+    const int btf = loadIntBtf();
+    if (btf < 0) {
+        printf("  BTF_LOAD: %s\n", strerror(errno));
+        return -1;
+    }
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.map_type = BPF_MAP_TYPE_TASK_STORAGE;
+    attr.key_size = 4;
+    attr.value_size = 8;
+    attr.map_flags = BPF_F_NO_PREALLOC;
+    attr.btf_fd = (uint32_t)btf;
+    attr.btf_key_type_id = 1;
+    attr.btf_value_type_id = 2;
+    const int map = (int)bpf_call(BPF_MAP_CREATE, &attr);
+    if (map < 0) {
+        printf("  task storage map: %s\n", strerror(errno));
+    }
+    close(btf);
+    return map;
+}
+
+// How many of kPerProcessCalls keyctl calls this process got.
+static int keyctlsAllowed(void) {
+    int allowed = 0;
+    for (int i = 0; i < kPerProcessCalls; ++i) {
+        allowed += syscall(__NR_keyctl, 0, -3, 0) != -1 || errno != EDQUOT;
+    }
+    return allowed;
+}
+
+static int processKeyctls(int unused) {
+    (void)unused;
+    return keyctlsAllowed();
+}
+
+static int taskStorageBody(int map) {
+    const struct bpf_insn insns[] = {
+        MOV64_REG(BPF_REG_6, BPF_REG_1),
+        LDX_W(BPF_REG_0, BPF_REG_6, NR),
+        JNE_IMM(BPF_REG_0, __NR_keyctl, 11),
+        LD_MAP_FD(BPF_REG_1, map),
+        MOV64_IMM(BPF_REG_2, 0), // the task: ignored, the calling process's storage
+        MOV64_IMM(BPF_REG_3, 0),
+        MOV64_IMM(BPF_REG_4, BPF_LOCAL_STORAGE_GET_F_CREATE),
+        CALL(BPF_FUNC_task_storage_get),
+        JEQ_IMM(BPF_REG_0, 0, 6),
+        MOV64_IMM(BPF_REG_1, 1),
+        ATOMIC_ADD_DW(BPF_REG_0, BPF_REG_1, 0),
+        LDX_DW(BPF_REG_1, BPF_REG_0, 0),
+        JGT_IMM(BPF_REG_1, kPerProcessLimit, 2),
+        MOV32_IMM(BPF_REG_0, ALLOW),
+        EXIT(),
+        MOV32_IMM(BPF_REG_0, DENY(EDQUOT)),
+        EXIT(),
+    };
+    if (install(insns, sizeof insns / sizeof insns[0]) != 0) {
+        return 20;
+    }
+    const int first = inChild(processKeyctls, 0);
+    const int second = inChild(processKeyctls, 0);
+    const int own = keyctlsAllowed();
+    printf("  keyctl calls allowed per process: %d, %d, %d (limit %d of %d)\n", first, second, own,
+           kPerProcessLimit, kPerProcessCalls);
+    return first == kPerProcessLimit && second == kPerProcessLimit && own == kPerProcessLimit ? 0
+                                                                                              : 1;
+}
+
+static void taskStorage(void) {
+    const int map = taskStorageMap();
+    if (map < 0) {
+        report("task-storage", 0, "no task storage map");
+        return;
+    }
+    reportChild("task-storage", inChild(taskStorageBody, map));
+    close(map);
+}
+
+// kernel.seccomp.ebpf_unprivileged: without CAP_BPF a filter loads only when it is 1
+// (kernel.unprivileged_bpf_disabled opened too), and then it works like a privileged one.
+static int writeSysctl(const char* path, const char* value) {
+    const int fd = open(path, O_WRONLY);
+    const int ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return ok ? 0 : -1;
+}
+
+static int unprivilegedBody(int expectLoad) {
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) {
+        return 20;
+    }
+    const struct bpf_insn insns[] = {
+        LDX_W(BPF_REG_0, BPF_REG_1, NR),    JEQ_IMM(BPF_REG_0, __NR_getppid, 2),
+        MOV32_IMM(BPF_REG_0, ALLOW),        EXIT(),
+        MOV32_IMM(BPF_REG_0, DENY(EACCES)), EXIT(),
+    };
+    const int prog = prog_load(BPF_PROG_TYPE_SECCOMP, insns, 6, NULL, 0);
+    if (!expectLoad) {
+        return prog < 0 && errno == EPERM ? 0 : 21;
+    }
+    if (prog < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_EXTENDED, &prog) != 0) {
+        printf("  unprivileged load or install: %s\n", strerror(errno));
+        return 22;
+    }
+    return syscall(__NR_getppid) == -1 && errno == EACCES ? 0 : 23;
+}
+
+static void unprivileged(void) {
+    const char* knob = "/proc/sys/kernel/seccomp/ebpf_unprivileged";
+    if (writeSysctl("/proc/sys/kernel/unprivileged_bpf_disabled", "0") != 0 ||
+        writeSysctl(knob, "0") != 0) {
+        report("unprivileged-sysctl", 0, "cannot write the sysctls");
+        return;
+    }
+    reportChild("unprivileged-refused-by-default", inChild(unprivilegedBody, 0));
+    writeSysctl(knob, "1");
+    reportChild("unprivileged-allowed-by-sysctl", inChild(unprivilegedBody, 1));
+    writeSysctl(knob, "0");
+    writeSysctl("/proc/sys/kernel/unprivileged_bpf_disabled", "2");
+}
+
 int main(void) {
     probe();
     readOnlyContext();
@@ -333,5 +486,7 @@ int main(void) {
     pathArgument();
     stacked();
     reportChild("serialized-pair", inChild(serializeBody, 0));
+    taskStorage();
+    unprivileged();
     return failures == 0 ? 0 : 1;
 }

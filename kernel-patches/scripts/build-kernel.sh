@@ -5,7 +5,8 @@
 #
 # Untars Debian's linux-source-6.1, applies each patch of kernel-patches/series in order (each
 # must apply cleanly), configures `tinyconfig` + config/qemu-guest.config (+ the series' own
-# fragments), builds bzImage and installs the patched UAPI headers for the guest's programs.
+# fragments), builds bzImage, installs the patched UAPI headers for the guest's programs and
+# builds the kernel's own seccomp selftests (seccomp_bpf) against them.
 # The result is cached in CACHE_DIR/<hash of the patches, fragments and this script> and
 # reused while none of them changes; prints that directory on its last line.
 set -euo pipefail
@@ -34,7 +35,7 @@ done
 
 key=$( (cat "$0" "${fragments[@]}" ${patches[@]+"${patches[@]}"}; echo "$unpatched") | sha256sum | cut -c1-16)
 out="$cache/$key"
-if [ -f "$out/bzImage" ] && [ -d "$out/usr/include/linux" ]; then
+if [ -f "$out/bzImage" ] && [ -d "$out/usr/include/linux" ] && [ -x "$out/seccomp_bpf" ]; then
     echo "build-kernel: cached" >&2
     echo "$out"
     exit 0
@@ -68,6 +69,10 @@ echo "build-kernel: building bzImage ($(nproc) jobs)" >&2
 make -C "$src" -s -j"$(nproc)" bzImage >"$work/build.log" 2>&1 ||
     { tail -40 "$work/build.log" >&2; exit 1; }
 make -C "$src" -s headers_install INSTALL_HDR_PATH="$out/usr" >/dev/null
+# Static, for the guest that has no libraries; libcap-dev provides libcap.a.
+cc -static -O2 -Wl,-no-as-needed -Wall -isystem "$out/usr/include" -o "$out/seccomp_bpf" \
+    "$src/tools/testing/selftests/seccomp/seccomp_bpf.c" -lpthread -lcap ||
+    { echo "build-kernel: the seccomp selftests do not build" >&2; exit 1; }
 cp "$src/arch/x86/boot/bzImage" "$out/bzImage"
 cp "$src/.config" "$out/config"
 rm -rf "$work"

@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
 # The kernel suite: builds (or reuses) the patched guest kernel, compiles the guest's test
-# programs against its UAPI headers, boots it in qemu and passes on the verdict.
+# programs against its UAPI headers and the guest's filters with Mamori's own rule compiler,
+# boots it in qemu and passes on the verdict.
 #
-#   kernel-patches/scripts/test-kernel.sh [CACHE_DIR]
+#   kernel-patches/scripts/test-kernel.sh MAMORICTL MAMORID [CACHE_DIR]
+#
+# MAMORICTL and MAMORID are the built programs: `mamorictl lbm compile --target lbm` turns the
+# rule files (guest/rules/*.rules and the shipped packaging/rules/blueborne.rules) into the LBM
+# programs the guest's tests load by hand, and both run in the guest themselves
+# (guest/userspace_test.c: mamorid's feature probe, `mamorictl lbm attach`).
+# The kernel's own seccomp selftests (built by build-kernel.sh) run in the same boot.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$here/.." && pwd)
+mamorictl=${1:?usage: test-kernel.sh MAMORICTL MAMORID [CACHE_DIR]}
+mamorid=${2:?usage: test-kernel.sh MAMORICTL MAMORID [CACHE_DIR]}
+shift 2
 kernel=$("$here/scripts/build-kernel.sh" "$@" | tail -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for test in seccomp_ebpf_test; do
-    cc -static -O2 -Wall -Werror -pthread -isystem "$kernel/usr/include" -I "$here/guest" \
-        -o "$work/$test" "$here/guest/$test.c"
+mkdir -p "$work/data/rules" "$work/data/bin"
+for rules in "$here"/guest/rules/*.rules "$root/packaging/rules/blueborne.rules"; do
+    cp "$rules" "$work/data/rules/"
+    "$mamorictl" lbm compile "$rules" --target lbm -o "$work/data/rules/$(basename "$rules" .rules).bpf"
 done
-"$here/scripts/run-guest.sh" "$kernel" "$work"/*_test
+cp "$kernel/seccomp_bpf" "$work/data/"
+cp "$mamorictl" "$mamorid" "$work/data/bin/"
+tests=(seccomp_ebpf_test lbm_usb_test lbm_bluetooth_test userspace_test seccomp_selftests)
+for test in "${tests[@]}"; do
+    cc -static -O2 -Wall -Werror -pthread -isystem "$kernel/usr/include" -I "$here/guest" \
+        -I "$root/bpf" -o "$work/$test" "$here/guest/$test.c"
+done
+"$here/scripts/run-guest.sh" --data "$work/data" "$kernel" "${tests[@]/#/$work/}"
