@@ -1,13 +1,17 @@
 // Mamori's own user space on the patched kernel, as built for the host (dynamically linked; run-
 // guest.sh copies the libraries into the initramfs): mamorid's feature probe finds both patch
-// series, and `mamorictl lbm attach` — the LbmHooks code the devices engine uses for the
+// series; `mamorictl lbm attach` — the LbmHooks code the devices engine uses for the
 // administrator's packet rules — stops qemu's keyboard, is replaced by a later filter without
-// a gap, and is taken off by `mamorictl lbm detach`.
+// a gap, and is taken off by `mamorictl lbm detach`; and mamori-run, with no mamorid to
+// supervise, enforces a profile's count limit, path prefix and serialized pair through one
+// seccomp-eBPF filter (guest/profiles/stateful.profile, guest/sandboxed_calls.c).
 #define GUEST_SUITE "userspace"
 #include "guest_report.h"
 #include "usb_keyboard.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 // Runs argv, returns its exit status and its output (stdout and stderr) in `out`.
@@ -29,8 +33,10 @@ static int run(char* const argv[], char* out, size_t size) {
     close(pipeFds[1]);
     size_t used = 0;
     ssize_t got;
-    while (used + 1 < size && (got = read(pipeFds[0], out + used, size - 1 - used)) > 0) {
-        used += (size_t)got;
+    char rest[4096];
+    while ((got = used + 1 < size ? read(pipeFds[0], out + used, size - 1 - used)
+                                  : read(pipeFds[0], rest, sizeof rest)) > 0) {
+        used += used + 1 < size ? (size_t)got : 0; // beyond `size`: drained, not kept
     }
     out[used] = '\0';
     close(pipeFds[0]);
@@ -104,9 +110,56 @@ static void packetRules(int keyboard) {
            status == 0 && strstr(out, "took 2 ") != NULL, why);
 }
 
+// "name value" of `output`'s line starting with name, or "".
+static const char* valueOf(const char* output, const char* name) {
+    static char value[256];
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s ", name);
+    const char* line = lineOf(output, prefix);
+    snprintf(value, sizeof value, "%s", line[0] != '\0' ? line + strlen(prefix) : "");
+    return value;
+}
+
+static void sandbox(void) {
+    static char out[262144];
+    static char why[sizeof out + 64];
+    char* explain[] = {
+        "/data/bin/mamori-run",  "--explain", "/data/profiles/stateful.profile", "--",
+        "/data/sandboxed_calls", NULL};
+    int status = run(explain, out, sizeof out);
+    snprintf(why, sizeof why, "status %d: %s", status, out);
+    report("mamori-run --explain puts the stateful rules in the seccomp-eBPF filter",
+           status == 0 && strstr(lineOf(out, "  keyctl:"), "seccomp-eBPF filter") != NULL &&
+               strstr(out, "needs the supervisor: no") != NULL,
+           why);
+
+    mkdir("/tmp/allowed", 0755);
+    char* launch[] = {"/data/bin/mamori-run", "/data/profiles/stateful.profile", "--",
+                      "/data/sandboxed_calls", NULL};
+    status = run(launch, out, sizeof out);
+    snprintf(why, sizeof why, "status %d: %s", status, out);
+    report("mamori-run starts the program without mamorid", status == 0, why);
+    report("[Limits] keyctl=3: three calls pass, then EDQUOT",
+           strcmp(valueOf(out, "keyctl-allowed"), "3") == 0 &&
+               strcmp(valueOf(out, "keyctl-refused"), "2") == 0,
+           why);
+    report("[Arguments] path prefix: a path under /tmp/allowed opens",
+           strcmp(valueOf(out, "open-under-prefix"), "opened") == 0, why);
+    report("[Arguments] path prefix: other paths, look-alikes and .. are refused (EACCES)",
+           strcmp(valueOf(out, "open-elsewhere"), "Permission denied") == 0 &&
+               strcmp(valueOf(out, "open-prefix-lookalike"), "Permission denied") == 0 &&
+               strcmp(valueOf(out, "open-dotdot"), "Permission denied") == 0,
+           why);
+    const int waited = atoi(valueOf(out, "getppid-waited-ms"));
+    report("[Serialize] getppid waits for the other thread's clock_nanosleep",
+           waited >= 150 && waited <= 1000, why);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    setenv("HOME", "/tmp", 1);
     probe();
+    sandbox();
     const int keyboard = open_keyboard();
     report("qemu's USB keyboard is there", keyboard >= 0, "no evdev node with 0627:0001");
     if (keyboard >= 0) {

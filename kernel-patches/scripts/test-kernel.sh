@@ -3,19 +3,22 @@
 # programs against its UAPI headers and the guest's filters with Mamori's own rule compiler,
 # boots it in qemu and passes on the verdict.
 #
-#   kernel-patches/scripts/test-kernel.sh MAMORICTL MAMORID [CACHE_DIR]
+#   kernel-patches/scripts/test-kernel.sh MAMORICTL MAMORID MAMORI_RUN [CACHE_DIR]
 #
-# MAMORICTL and MAMORID are the built programs: `mamorictl lbm compile --target lbm` turns the
+# MAMORICTL, MAMORID and MAMORI_RUN are the built programs: `mamorictl lbm compile --target lbm` turns the
 # rule files (guest/rules/*.rules and the shipped packaging/rules/blueborne.rules) into the LBM
 # programs the guest's tests load by hand, and both run in the guest themselves
-# (guest/userspace_test.c: mamorid's feature probe, `mamorictl lbm attach`).
+# (guest/userspace_test.c: mamorid's feature probe, `mamorictl lbm attach`, mamori-run with a
+# profile of stateful rules).
 # The kernel's own seccomp selftests (built by build-kernel.sh) run in the same boot.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/.." && pwd)
-mamorictl=${1:?usage: test-kernel.sh MAMORICTL MAMORID [CACHE_DIR]}
-mamorid=${2:?usage: test-kernel.sh MAMORICTL MAMORID [CACHE_DIR]}
-shift 2
+usage="usage: test-kernel.sh MAMORICTL MAMORID MAMORI_RUN [CACHE_DIR]"
+mamorictl=${1:?$usage}
+mamorid=${2:?$usage}
+mamori_run=${3:?$usage}
+shift 3
 kernel=$("$here/scripts/build-kernel.sh" "$@" | tail -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,7 +28,9 @@ for rules in "$here"/guest/rules/*.rules "$root/packaging/rules/blueborne.rules"
     "$mamorictl" lbm compile "$rules" --target lbm -o "$work/data/rules/$(basename "$rules" .rules).bpf"
 done
 cp "$kernel/seccomp_bpf" "$work/data/"
-cp "$mamorictl" "$mamorid" "$work/data/bin/"
+cp "$mamorictl" "$mamorid" "$mamori_run" "$work/data/bin/"
+cp -r "$here/guest/profiles" "$work/data/"
+cc -static -O2 -Wall -Werror -pthread -o "$work/data/sandboxed_calls" "$here/guest/sandboxed_calls.c"
 tests=(seccomp_ebpf_test lbm_usb_test lbm_bluetooth_test userspace_test seccomp_selftests)
 for test in "${tests[@]}"; do
     cc -static -O2 -Wall -Werror -pthread -isystem "$kernel/usr/include" -I "$here/guest" \

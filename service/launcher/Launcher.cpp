@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <system_error>
 #include <unistd.h>
 #include <utility>
 
@@ -108,11 +109,19 @@ void exitUnderFilter(int status) {
 
 // Installs the filter and becomes the program. Everything it needs is prepared by the caller
 // (libseccomp's own load frees memory afterwards, so the exported program is installed
-// directly).
-[[noreturn]] void installAndExec(const std::vector<std::uint8_t>& bpf, const std::string& path,
-                                 std::vector<char*>& argv) {
+// directly). A loaded seccomp-eBPF filter of the stateful rules goes in first: the classic
+// filter may refuse seccomp(2) itself, while the eBPF one lets prctl through.
+[[noreturn]] void installAndExec(const std::vector<std::uint8_t>& bpf, const UniqueFd& stateful,
+                                 const std::string& path, std::vector<char*>& argv) {
     sock_fprog program = programOf(bpf);
     setNoNewPrivs();
+    if (stateful) {
+        if (const int rc = StatefulFilter::install(stateful.get()); rc < 0) {
+            throw LaunchError(kExitLauncherError, std::string("cannot install the seccomp-eBPF "
+                                                              "filter: ") +
+                                                      std::strerror(-rc));
+        }
+    }
     if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
         throw LaunchError(kExitLauncherError,
                           std::string("cannot install the filter: ") + std::strerror(errno));
@@ -386,6 +395,22 @@ int Launcher::learnProfile() const {
     return learn(request);
 }
 
+namespace {
+
+// The seccomp-eBPF filter of the stateful rules, loaded (an empty fd when there is none).
+UniqueFd loadStateful(const CompiledProfile& compiled) {
+    if (!compiled.stateful) {
+        return {};
+    }
+    try {
+        return compiled.stateful->load();
+    } catch (const std::system_error& e) {
+        throw LaunchError(kExitLauncherError, e.what());
+    }
+}
+
+} // namespace
+
 int Launcher::run() {
     if (options_.learn) {
         return learnProfile();
@@ -421,7 +446,7 @@ int Launcher::run() {
     std::vector<char*> argv = argvOf(options_.command);
     const std::vector<std::uint8_t> bpf = compiled.filter.exportBpf();
     if (!supervisor) {
-        installAndExec(bpf, path, argv);
+        installAndExec(bpf, loadStateful(compiled), path, argv);
     }
     supervisor->registerWhenInstalled(options_.profile, writeProfile(profile), kExitLauncherError);
     installSupervisedAndExec(bpf, path, argv);

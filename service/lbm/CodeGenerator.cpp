@@ -1,6 +1,6 @@
 #include "lbm/CodeGenerator.h"
 
-#include "lbm/BpfInstruction.h"
+#include "ebpf/BpfInstruction.h"
 #include "lbm/PacketMeta.h"
 
 #include <algorithm>
@@ -15,7 +15,7 @@
 namespace mamori::lbm {
 namespace {
 
-using namespace insn;
+using namespace ebpf::insn;
 
 // Register plan. r1-r5 are free because the program calls no helpers.
 constexpr uint8_t kValue = R0;  // the value under comparison (and the return value at exit)

@@ -11,8 +11,8 @@
 // program, and so are `log` rules, which never decide (the Interpreter's evaluatePacket).
 #pragma once
 
+#include "ebpf/BpfAssembler.h"
 #include "lbm/Ast.h"
-#include "lbm/BpfAssembler.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +22,9 @@
 #include <vector>
 
 namespace mamori::lbm {
+
+using ebpf::BpfAssembler;
+using ebpf::Label;
 
 enum class Target {
     // BPF_PROG_TYPE_LBM of the kernel patch: context = struct lbm_context (bpf/lbm_packet.h),

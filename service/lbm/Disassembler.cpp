@@ -1,6 +1,6 @@
 #include "lbm/Disassembler.h"
 
-#include "lbm/BpfInstruction.h"
+#include "ebpf/BpfInstruction.h"
 
 #include <array>
 #include <cstdio>

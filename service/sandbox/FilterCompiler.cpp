@@ -177,7 +177,13 @@ public:
             plan.syscalls.push_back(planFor(name));
         }
         auto phaseFilters = compilePhaseFilters(plan);
-        return {std::move(filter_), std::move(plan), std::move(phaseFilters)};
+        std::optional<StatefulFilter> stateful;
+        if (std::any_of(plan.syscalls.begin(), plan.syscalls.end(), [](const SyscallPlan& row) {
+                return row.treatment == Treatment::Stateful;
+            })) {
+            stateful = StatefulFilter::compile(plan, profile_);
+        }
+        return {std::move(filter_), std::move(plan), std::move(phaseFilters), std::move(stateful)};
     }
 
 private:
@@ -324,6 +330,12 @@ private:
             plan.guaranteeText = "needs the supervisor; stateless subset: " + plan.action;
             return;
         }
+        // Supervised sandboxes keep the notifier, which reports refusals: mamorid compiles the
+        // same profile for its side and must see the same plan whatever its own privileges.
+        if (kernel_.seccompEbpf && !supervised_) {
+            planStateful(plan, rule);
+            return;
+        }
         plan.treatment = Treatment::Notify;
         plan.action = "notify";
         describeNotify(plan);
@@ -332,23 +344,38 @@ private:
         addWithArguments(SCMP_ACT_NOTIFY, plan, rule);
     }
 
+    // The classic filter lets the call through (register rules still apply) and the
+    // seccomp-eBPF filter stacked on it decides.
+    void planStateful(SyscallPlan& plan, const ArgumentRule* rule) {
+        plan.treatment = Treatment::Stateful;
+        plan.action = "seccomp-eBPF filter";
+        plan.guarantee = Guarantee::EbpfFilter;
+        plan.guaranteeText = plan.pathPrefix
+                                 ? "in the kernel's seccomp-eBPF filter; a path refused is "
+                                   "refused soundly, a path allowed may still be rewritten by "
+                                   "another thread after the check (TOCTOU)"
+                                 : "in the kernel's seccomp-eBPF filter (sound)";
+        addWithArguments(SCMP_ACT_ALLOW, plan, rule);
+    }
+
     void describeNotify(SyscallPlan& plan) const {
         if (!kernel_.userNotif) {
             plan.guarantee = Guarantee::Unavailable;
             plan.guaranteeText = "needs the supervisor, but this kernel has no user notifier";
             return;
         }
-        if (plan.pathPrefix && !kernel_.seccompEbpf) {
+        if (plan.pathPrefix) {
             plan.guarantee = Guarantee::SupervisorUnsafe;
-            plan.guaranteeText = "pointer check through the notifier: TOCTOU-unsafe on this "
-                                 "kernel; sound only with the seccomp-eBPF patch";
+            plan.guaranteeText = "pointer check through the notifier: TOCTOU-unsafe (without "
+                                 "mamorid, a kernel with the seccomp-eBPF patches checks it in "
+                                 "the kernel)";
             return;
         }
-        if (!plan.serializedWith.empty() && !kernel_.seccompEbpf) {
+        if (!plan.serializedWith.empty()) {
             plan.guarantee = Guarantee::SupervisorUnsafe;
             plan.guaranteeText = "serialization through the notifier: best effort (it never "
-                                 "learns when a continued call ends); sound only with the "
-                                 "seccomp-eBPF patch";
+                                 "learns when a continued call ends); sound in the seccomp-eBPF "
+                                 "filter used without mamorid on a patched kernel";
             return;
         }
         plan.guarantee = Guarantee::Supervisor;

@@ -2,18 +2,21 @@
 // phase after the first, and the per-syscall Plan. Allows are unconditional ALLOW rules so the
 // kernel's constant-action cache skips the filter for them; register argument rules are filter
 // comparisons; everything stateful (count limits, serialized pairs, pointer checks) is
-// USER_NOTIF for the supervisor; the rest takes the default action, explicit denies the deny
-// action. Phases: a stock kernel can only add filters, so the first allows what every phase
-// needs and each phase's filter, stacked by the process at its switch, refuses what only the
-// phases before it needed.
+// USER_NOTIF for the supervisor — or, unsupervised on a kernel with the seccomp-eBPF patches,
+// allowed by the classic filter and decided by one seccomp-eBPF filter stacked on it
+// (StatefulFilter); the rest takes the default action, explicit denies the deny action. Phases: a
+// stock kernel can only add filters, so the first allows what every phase needs and each phase's
+// filter, stacked by the process at its switch, refuses what only the phases before it needed.
 #pragma once
 
 #include "sandbox/KernelSeccomp.h"
 #include "sandbox/Plan.h"
 #include "sandbox/Profile.h"
 #include "sandbox/SeccompFilter.h"
+#include "sandbox/StatefulFilter.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,8 @@ struct CompiledProfile {
     SeccompFilter filter;
     Plan plan;
     std::vector<PhaseFilter> phaseFilters;
+    // On a kernel with the seccomp-eBPF patches: the stateful rules, stacked on `filter`.
+    std::optional<StatefulFilter> stateful;
 };
 
 class FilterCompiler {

@@ -1,6 +1,12 @@
 #include "sandbox/KernelSeccomp.h"
 
+#include "common/UniqueFd.h"
+#include "ebpf/BpfInstruction.h"
+#include "patched_kernel.h"
+
 #include <array>
+#include <bpf/bpf.h>
+#include <cerrno>
 #include <cstdio>
 #include <linux/seccomp.h>
 #include <string_view>
@@ -24,6 +30,23 @@ bool atLeast(const std::string& release, int major, int minor) {
     return haveMajor > major || (haveMajor == major && haveMinor >= minor);
 }
 
+// The flag is known where a NULL filter fails on reading it (EFAULT), not on the flag (EINVAL);
+// then a filter of the patched program type must load here.
+bool seccompEbpfUsable() {
+    errno = 0;
+    ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, MAMORI_SECCOMP_FILTER_FLAG_EXTENDED, nullptr);
+    if (errno != EFAULT) {
+        return false;
+    }
+    using namespace ebpf::insn;
+    const std::array<bpf_insn, 2> insns{mov64Imm(R0, static_cast<int32_t>(SECCOMP_RET_ALLOW)),
+                                        exit()};
+    const UniqueFd program(bpf_prog_load(static_cast<bpf_prog_type>(MAMORI_BPF_PROG_TYPE_SECCOMP),
+                                         "mamori_probe", "GPL", insns.data(), insns.size(),
+                                         nullptr));
+    return program.valid();
+}
+
 } // namespace
 
 KernelSeccomp KernelSeccomp::probe() {
@@ -36,6 +59,7 @@ KernelSeccomp KernelSeccomp::probe() {
     // can ask for, so the release is the only evidence.
     kernel.constantActionCache = atLeast(kernel.release, 5, 11);
     kernel.userNotif = actionAvailable(SECCOMP_RET_USER_NOTIF);
+    kernel.seccompEbpf = seccompEbpfUsable();
     return kernel;
 }
 

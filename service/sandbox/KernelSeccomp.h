@@ -11,8 +11,9 @@ struct KernelSeccomp {
     std::string release;
     bool constantActionCache = false;
     bool userNotif = false;
-    // The research patch is not upstream; it is only reported when a probe finds it (the
-    // launcher's probe, later). Until then pointer checks are TOCTOU-unsafe.
+    // The seccomp-eBPF patches (kernel-patches/seccomp-ebpf), and this process may load a
+    // filter (CAP_BPF, or kernel.seccomp.ebpf_unprivileged): unsupervised sandboxes then get
+    // their stateful rules as a seccomp-eBPF filter (StatefulFilter).
     bool seccompEbpf = false;
 
     static KernelSeccomp probe();

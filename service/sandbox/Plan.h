@@ -14,6 +14,7 @@ enum class Treatment {
     Allow,         // unconditional ALLOW: constant action
     ArgumentCheck, // ALLOW when the register comparisons hold, else the default action
     Notify,        // USER_NOTIF: the supervisor decides from its state
+    Stateful,      // the seccomp-eBPF filter decides from its state (patched kernels)
     Deny,          // the deny or default action
 };
 
@@ -24,6 +25,7 @@ enum class Guarantee {
     FilterDeny,       // refused by the filter itself
     SupervisorDeny,   // refused through the notifier by the supervisor, which reports it
     Supervisor,       // sound decision by the supervisor through the notifier
+    EbpfFilter,       // decided in the kernel by the seccomp-eBPF filter (see guaranteeText)
     SupervisorUnsafe, // through the notifier, but not sound on this kernel (TOCTOU, races)
     Unavailable,      // needs the notifier and this kernel has none, or stateless subset
 };

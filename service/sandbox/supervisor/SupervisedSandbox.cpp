@@ -86,6 +86,10 @@ SupervisedSandbox::Decision SupervisedSandbox::decide(const seccomp_notif& reque
     case Treatment::ArgumentCheck:
         // The filter allows the calls that pass the rule; the rest come here.
         return refuse(defaultAction_, "[Arguments] " + row.name + ": " + row.action);
+    case Treatment::Stateful:
+        // The classic filter hands these to the seccomp-eBPF filter; only a call failing a
+        // register rule of the same syscall comes here.
+        return refuse(defaultAction_, "[Arguments] " + row.name + ": register rule");
     case Treatment::Allow:
         return {true, {}, {}};
     case Treatment::Notify:

@@ -3,7 +3,7 @@
 // takes. Every program runs in each round, interleaved, so machine noise hits all alike; the
 // empty program (return XDP_PASS) measured in the same round is subtracted, which leaves the
 // filter's own cost without BPF_PROG_TEST_RUN's per-run overhead.
-#include "lbm/BpfInstruction.h"
+#include "ebpf/BpfInstruction.h"
 #include "lbm/CodeGenerator.h"
 #include "lbm/ConstantFolder.h"
 #include "lbm/Parser.h"
@@ -131,7 +131,7 @@ Loaded load(const std::string& name, const std::string& text) {
 Loaded loadEmpty() {
     Program program;
     program.target = Target::XdpHarness;
-    program.instructions = {insn::mov64Imm(insn::R0, 2), insn::exit()};
+    program.instructions = {ebpf::insn::mov64Imm(ebpf::insn::R0, 2), ebpf::insn::exit()};
     return {"empty", ProgramLoader::load(program), program.instructions.size()};
 }
 

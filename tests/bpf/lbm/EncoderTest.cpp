@@ -1,7 +1,7 @@
 // The instruction encoder, the assembler's jump fixups and the disassembler, checked against
 // encodings written out by hand from the kernel's instruction-set documentation.
-#include "lbm/BpfAssembler.h"
-#include "lbm/BpfInstruction.h"
+#include "ebpf/BpfAssembler.h"
+#include "ebpf/BpfInstruction.h"
 #include "lbm/Disassembler.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 namespace mamori::lbm {
 namespace {
 
-using namespace insn;
+using namespace ebpf::insn;
 
 TEST(EncoderTest, KnownEncodings) {
     const bpf_insn mov = mov64Imm(R0, 2);

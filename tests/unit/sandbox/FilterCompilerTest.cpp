@@ -47,11 +47,11 @@ const std::vector<PlanCase> kStockPlan = {
     {"clone", Treatment::ArgumentCheck, Guarantee::FilterArgument,
      "argument check in filter (sound)"},
     {"openat", Treatment::Notify, Guarantee::SupervisorUnsafe,
-     "pointer check through the notifier: TOCTOU-unsafe on this kernel; sound only with the "
-     "seccomp-eBPF patch"},
+     "pointer check through the notifier: TOCTOU-unsafe (without mamorid, a kernel with the "
+     "seccomp-eBPF patches checks it in the kernel)"},
     {"mremap", Treatment::Notify, Guarantee::SupervisorUnsafe,
      "serialization through the notifier: best effort (it never learns when a continued call "
-     "ends); sound only with the seccomp-eBPF patch"},
+     "ends); sound in the seccomp-eBPF filter used without mamorid on a patched kernel"},
 };
 
 class StockPlan : public ::testing::TestWithParam<PlanCase> {};
@@ -138,10 +138,42 @@ TEST(FilterCompiler, OldKernelAndNoNotifier) {
     EXPECT_EQ(compiled.plan.find("keyctl")->guarantee, Guarantee::Unavailable);
 }
 
-TEST(FilterCompiler, SeccompEbpfMakesPointerChecksSound) {
+// On a kernel with the seccomp-eBPF patches an unsupervised sandbox needs no supervisor: the
+// stateful rules become one eBPF filter (run for real in kernel-patches/guest/userspace_test.c).
+TEST(FilterCompiler, SeccompEbpfKernelPutsTheStatefulRulesInOneEbpfFilter) {
     KernelSeccomp patched{"6.1-ebpf", true, true, true};
     const auto compiled = FilterCompiler(patched).compile(fromText(kServer));
-    EXPECT_EQ(compiled.plan.find("openat")->guarantee, Guarantee::Supervisor);
+    EXPECT_FALSE(compiled.plan.needsSupervisor());
+    for (const char* name : {"keyctl", "openat", "mremap", "ftruncate"}) {
+        const SyscallPlan* row = compiled.plan.find(name);
+        EXPECT_EQ(row->treatment, Treatment::Stateful) << name;
+        EXPECT_EQ(row->guarantee, Guarantee::EbpfFilter) << name;
+    }
+    EXPECT_EQ(compiled.plan.find("keyctl")->guaranteeText,
+              "in the kernel's seccomp-eBPF filter (sound)");
+    EXPECT_NE(compiled.plan.find("openat")->guaranteeText.find("TOCTOU"), std::string::npos);
+    EXPECT_EQ(compiled.plan.find("socket")->treatment, Treatment::ArgumentCheck);
+    ASSERT_TRUE(compiled.stateful.has_value());
+    EXPECT_EQ(compiled.stateful->syscalls,
+              (std::vector<std::string>{"ftruncate", "keyctl", "mremap", "openat"}));
+    EXPECT_EQ(compiled.stateful->counters, 1U); // keyctl's limit
+    EXPECT_EQ(compiled.stateful->counterMapLoads.size(), 1U);
+    EXPECT_FALSE(compiled.stateful->instructions.empty());
+}
+
+// mamorid compiles a supervised sandbox's profile for its side too, whatever its privileges:
+// both sides keep the notifier.
+TEST(FilterCompiler, SupervisedSandboxesKeepTheNotifierOnAPatchedKernel) {
+    KernelSeccomp patched{"6.1-ebpf", true, true, true};
+    const auto compiled =
+        FilterCompiler(patched).compile(fromText(kServer), CompileMode::Supervised);
+    EXPECT_EQ(compiled.plan.find("keyctl")->treatment, Treatment::Notify);
+    EXPECT_FALSE(compiled.stateful.has_value());
+}
+
+TEST(FilterCompiler, StockKernelHasNoEbpfFilter) {
+    EXPECT_FALSE(
+        FilterCompiler(KernelSeccomp::stock()).compile(fromText(kServer)).stateful.has_value());
 }
 
 TEST(FilterCompiler, StatelessSubsetTurnsNotifyIntoTheDefault) {

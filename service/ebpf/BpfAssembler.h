@@ -12,7 +12,7 @@
 #include <linux/bpf.h>
 #include <vector>
 
-namespace mamori::lbm {
+namespace mamori::ebpf {
 
 // A position in the instruction stream, bound once with BpfAssembler::bind().
 enum class Label : uint32_t {};
@@ -66,4 +66,4 @@ private:
     uint64_t pathBound_ = 0;
 };
 
-} // namespace mamori::lbm
+} // namespace mamori::ebpf

@@ -1,13 +1,13 @@
-#include "lbm/BpfAssembler.h"
+#include "ebpf/BpfAssembler.h"
 
-#include "lbm/BpfInstruction.h"
+#include "ebpf/BpfInstruction.h"
 
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
-namespace mamori::lbm {
+namespace mamori::ebpf {
 namespace {
 
 bool fitsSignExtendedImm32(uint64_t value) {
@@ -112,4 +112,4 @@ std::vector<bpf_insn> BpfAssembler::finish() const {
     return result;
 }
 
-} // namespace mamori::lbm
+} // namespace mamori::ebpf

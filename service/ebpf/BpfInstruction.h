@@ -1,5 +1,5 @@
-// Builders for single eBPF instructions (struct bpf_insn from the kernel UAPI). The rule
-// compiler emits bytecode directly instead of going through clang, so the encoding lives here,
+// Builders for single eBPF instructions (struct bpf_insn from the kernel UAPI). Mamori's code
+// generators emit bytecode directly instead of going through clang, so the encoding lives here,
 // in one place, with the opcode values taken from <linux/bpf.h>.
 #pragma once
 
@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <linux/bpf.h>
 
-namespace mamori::lbm::insn {
+namespace mamori::ebpf::insn {
 
 // eBPF registers. r0 is the return value, r1 the context on entry, r1-r5 are clobbered by
-// helper calls (we make none), r6-r9 are callee-saved, r10 is the read-only frame pointer.
+// helper calls, r6-r9 are callee-saved, r10 is the read-only frame pointer.
 enum Reg : uint8_t { R0 = 0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 
 constexpr bpf_insn make(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
@@ -114,4 +114,24 @@ constexpr std::array<bpf_insn, 2> ldImm64(uint8_t dst, uint64_t value) {
             make(0, 0, 0, 0, static_cast<int32_t>(value >> 32))};
 }
 
-} // namespace mamori::lbm::insn
+// dst = the map behind file descriptor `fd` (the loader's fd; the kernel swaps in the map).
+constexpr std::array<bpf_insn, 2> ldMapFd(uint8_t dst, int32_t fd) {
+    return {make(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd), make(0, 0, 0, 0, 0)};
+}
+
+// *(size *)(dst + off) = src
+constexpr bpf_insn stx(uint8_t size, uint8_t dst, uint8_t src, int16_t off) {
+    return make(BPF_STX | size | BPF_MEM, dst, src, off, 0);
+}
+
+// *(u64 *)(dst + off) += src, atomically
+constexpr bpf_insn atomicAdd64(uint8_t dst, uint8_t src, int16_t off) {
+    return make(BPF_STX | BPF_DW | BPF_ATOMIC, dst, src, off, BPF_ADD);
+}
+
+// r0 = helper(r1, ..., r5); clobbers r1-r5
+constexpr bpf_insn call(int32_t helper) {
+    return make(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+}
+
+} // namespace mamori::ebpf::insn
