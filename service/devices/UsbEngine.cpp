@@ -140,6 +140,8 @@ void UsbEngine::start() {
     }
     if (enforcing_) {
         PacketFilter::apply(policy_->adminRules());
+    } else {
+        PacketFilter::apply(lbm::RuleFile{}); // no packet rules either: takes an old filter off
     }
     monitor_ = std::make_unique<UdevMonitor>();
     const auto present = monitor_->presentDevices();
