@@ -9,7 +9,8 @@
 # rule files (guest/rules/*.rules and the shipped packaging/rules/blueborne.rules) into the LBM
 # programs the guest's tests load by hand, and both run in the guest themselves
 # (guest/userspace_test.c: mamorid's feature probe, `mamorictl lbm attach`, mamori-run with a
-# profile of stateful rules).
+# profile of stateful rules; guest/mamorid_test.c: mamorid on a private bus with the host's
+# dbus-daemon).
 # The kernel's own seccomp selftests (built by build-kernel.sh) run in the same boot.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,9 +30,11 @@ for rules in "$here"/guest/rules/*.rules "$root/packaging/rules/blueborne.rules"
 done
 cp "$kernel/seccomp_bpf" "$work/data/"
 cp "$mamorictl" "$mamorid" "$mamori_run" "$work/data/bin/"
-cp -r "$here/guest/profiles" "$work/data/"
+cp -r "$here/guest/profiles" "$here/guest/mamorid" "$work/data/"
+cp "$(command -v dbus-daemon)" "$work/data/bin/"
 cc -static -O2 -Wall -Werror -pthread -o "$work/data/sandboxed_calls" "$here/guest/sandboxed_calls.c"
-tests=(seccomp_ebpf_test lbm_usb_test lbm_bluetooth_test userspace_test seccomp_selftests)
+tests=(seccomp_ebpf_test lbm_usb_test lbm_bluetooth_test userspace_test mamorid_test
+    seccomp_selftests)
 for test in "${tests[@]}"; do
     cc -static -O2 -Wall -Werror -pthread -isystem "$kernel/usr/include" -I "$here/guest" \
         -I "$root/bpf" -o "$work/$test" "$here/guest/$test.c"
