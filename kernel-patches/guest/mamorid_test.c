@@ -4,6 +4,7 @@
 // while the service restarts), and a restart replaces it without a gap. A private system bus
 // (dbus-daemon, as built for the host) is started for it.
 #define GUEST_SUITE "mamorid"
+#include "guest_process.h"
 #include "guest_report.h"
 #include "usb_keyboard.h"
 
@@ -11,37 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-
-static pid_t start(char* const argv[], const char* log) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
 
 // Mamori's programs on the USB ingress hook, from `mamorictl lbm status`; -1 if it fails.
 static int mamoriFiltersOnUsb(void) {
+    static char out[4096];
     char* argv[] = {"/data/bin/mamorictl", "lbm", "status", NULL};
-    unlink("/tmp/status.txt");
-    const pid_t pid = start(argv, "/tmp/status.txt");
-    int status = 0;
-    waitpid(pid, &status, 0);
-    FILE* f = fopen("/tmp/status.txt", "r");
-    char line[256];
     int count = -1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        if (sscanf(line, "usb_ingress: %d Mamori", &count) == 1) {
-            break;
-        }
-    }
-    if (f != NULL) {
-        fclose(f);
+    if (run(argv, out, sizeof out) != 0 ||
+        sscanf(lineOf(out, "usb_ingress:"), "usb_ingress: %d Mamori", &count) != 1) {
+        return -1;
     }
     return count;
 }

@@ -228,8 +228,11 @@ Profile loadProfile(const std::string& nameOrPath) {
 }
 
 CompiledProfile compileProfile(const Profile& profile, CompileMode mode) {
+    // A launch compiles up to twice; the kernel does not change in between, so probe it once
+    // (the seccomp-eBPF probe loads a program).
+    static const KernelSeccomp kernel = KernelSeccomp::probe();
     try {
-        return FilterCompiler(KernelSeccomp::probe()).compile(profile, mode);
+        return FilterCompiler(kernel).compile(profile, mode);
     } catch (const KeyFileError& e) {
         throw LaunchError(kExitLauncherError, e.what());
     }
